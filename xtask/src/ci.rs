@@ -1,0 +1,46 @@
+//! `cargo xtask ci`: the whole check that CI runs (formatting, lints, docs, tests).
+
+use clap::Args;
+
+use crate::cmd::{StepFailed, cargo, run_step};
+
+/// Options of `cargo xtask ci`.
+#[derive(Debug, Args)]
+pub(crate) struct CiArgs {
+    /// Skip `cargo doc` (it is the slowest of the static checks).
+    #[arg(long)]
+    no_doc: bool,
+}
+
+/// Runs every CI step in order, stopping at the first failure.
+pub(crate) fn run(args: &CiArgs) -> Result<(), StepFailed> {
+    let mut fmt = cargo();
+    fmt.args(["fmt", "--all", "--check"]);
+    run_step("cargo fmt --all --check", fmt)?;
+
+    let mut clippy = cargo();
+    clippy.args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--locked",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    run_step("cargo clippy --workspace --all-targets -- -D warnings", clippy)?;
+
+    if !args.no_doc {
+        let mut doc = cargo();
+        doc.args(["doc", "--workspace", "--no-deps", "--locked"])
+            .env("RUSTDOCFLAGS", "-D warnings");
+        run_step("cargo doc --workspace --no-deps", doc)?;
+    }
+
+    let mut test = cargo();
+    test.args(["test", "--workspace", "--locked"]);
+    run_step("cargo test --workspace", test)?;
+
+    println!("xtask ci: all checks passed");
+    Ok(())
+}
