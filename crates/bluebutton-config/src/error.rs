@@ -1,0 +1,263 @@
+//! The one error type of this crate: every way loading or validating a configuration can fail.
+
+use std::path::PathBuf;
+
+use url::Url;
+
+use crate::provenance::{ConfigKey, ValueSource};
+
+/// Why a configuration could not be loaded or validated.
+///
+/// Messages name the file or environment variable (`origin`) and the key, and say what is
+/// valid. They never contain the client secret: the secret's value is never copied into an error.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// An environment name other than `LOCAL`, `TEST`, `SANDBOX` or `PRODUCTION`.
+    #[error(
+        "unknown environment {value:?}: expected LOCAL, TEST, SANDBOX or PRODUCTION (any case)"
+    )]
+    UnknownEnvironment {
+        /// The text given.
+        value: String,
+    },
+
+    /// A version other than 1, 2 or 3.
+    #[error(
+        "unknown API version {value:?}: expected 1, 2 or 3 (a number, or a string such as \"2\" or \"v2\")"
+    )]
+    UnknownVersion {
+        /// The text given.
+        value: String,
+    },
+
+    /// A FHIR resource type that is not a plain type name.
+    #[error(
+        "invalid FHIR resource type {resource_type:?}: expected an ASCII letter followed by ASCII letters or digits, such as \"Patient\""
+    )]
+    InvalidResourceType {
+        /// The type given.
+        resource_type: String,
+    },
+
+    /// A FHIR resource id that is not a FHIR id.
+    #[error(
+        "invalid FHIR resource id {id:?}: expected 1 to 64 characters from A-Z, a-z, 0-9, '-' and '.'"
+    )]
+    InvalidResourceId {
+        /// The id given.
+        id: String,
+    },
+
+    /// The configuration file does not exist.
+    #[error("config file {path} does not exist")]
+    FileNotFound {
+        /// The path looked at.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+
+    /// The configuration file exists but could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    ReadFile {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+
+    /// The file name does not end in `.json`, `.yaml` or `.yml`.
+    #[error("config file {path} has an unsupported extension: expected .json, .yaml or .yml")]
+    UnsupportedExtension {
+        /// The file.
+        path: PathBuf,
+    },
+
+    /// The file is not valid JSON.
+    #[error("config file {path} is not valid JSON: {source}")]
+    InvalidJson {
+        /// The file.
+        path: PathBuf,
+        /// The parser's error (position and reason, no file content).
+        source: serde_json::Error,
+    },
+
+    /// The file is not valid YAML, or uses too many aliases (a "billion laughs" document).
+    #[error("config file {path} is not valid YAML: {source}")]
+    InvalidYaml {
+        /// The file.
+        path: PathBuf,
+        /// The parser's error (position and reason, no file content).
+        source: serde_yaml::Error,
+    },
+
+    /// The document is not a mapping of settings (e.g. a list or a bare string).
+    #[error("{origin}: the settings must be a mapping of keys to values, found {found}")]
+    NotAMapping {
+        /// The file or value.
+        origin: ValueSource,
+        /// The kind of value found.
+        found: &'static str,
+    },
+
+    /// A key holds a value of the wrong type (e.g. `"version": [1]`).
+    #[error("{origin}: `{key}` must be {expected}, found {found}")]
+    WrongType {
+        /// The file or value.
+        origin: ValueSource,
+        /// The dotted key as written.
+        key: String,
+        /// What is accepted.
+        expected: &'static str,
+        /// The kind of value found.
+        found: &'static str,
+    },
+
+    /// The snake_case and camelCase spellings of one setting are both present.
+    #[error("{origin}: `{key}` and `{alias}` name the same setting; keep only one")]
+    DuplicateKey {
+        /// The file or value.
+        origin: ValueSource,
+        /// The snake_case key.
+        key: String,
+        /// The camelCase key.
+        alias: String,
+    },
+
+    /// A required setting (client id, client secret, callback URL) is set nowhere.
+    #[error("{}", missing_message(*.key, .searched))]
+    Missing {
+        /// The setting.
+        key: ConfigKey,
+        /// The sources that were consulted.
+        searched: Vec<ValueSource>,
+    },
+
+    /// A required text setting is empty.
+    #[error("{origin}: `{key}` must not be empty")]
+    Empty {
+        /// Where the value came from.
+        origin: ValueSource,
+        /// The dotted key.
+        key: String,
+    },
+
+    /// A value of the right type is out of range or malformed. Never used for the client secret.
+    #[error("{origin}: `{key}` = {value} is invalid: expected {expected}")]
+    InvalidValue {
+        /// Where the value came from.
+        origin: ValueSource,
+        /// The dotted key.
+        key: String,
+        /// The value as given.
+        value: String,
+        /// What is accepted.
+        expected: &'static str,
+    },
+
+    /// A URL setting does not parse.
+    #[error("{origin}: `{key}` = {value:?} is not a valid absolute URL: {source}")]
+    InvalidUrl {
+        /// Where the value came from.
+        origin: ValueSource,
+        /// The dotted key.
+        key: String,
+        /// The text given.
+        value: String,
+        /// The parser's error.
+        source: url::ParseError,
+    },
+
+    /// A URL setting uses a scheme other than http or https.
+    #[error("{origin}: `{key}` = {url} must use http or https")]
+    UnsupportedScheme {
+        /// Where the value came from.
+        origin: ValueSource,
+        /// The dotted key.
+        key: String,
+        /// The URL given (boxed to keep the error small).
+        url: Box<Url>,
+    },
+
+    /// A base URL uses plain http for a host that is not loopback.
+    #[error(
+        "{origin}: `{key}` = {url} uses plain http, which is accepted only for loopback hosts (localhost, 127.0.0.0/8, [::1]); use https"
+    )]
+    InsecureBaseUrl {
+        /// Where the value came from.
+        origin: ValueSource,
+        /// The dotted key.
+        key: String,
+        /// The URL given (boxed to keep the error small).
+        url: Box<Url>,
+    },
+
+    /// A URL setting has a part it must not have (credentials, a query, a fragment).
+    #[error("{origin}: `{key}` must not contain {part}")]
+    UrlPartNotAllowed {
+        /// Where the value came from.
+        origin: ValueSource,
+        /// The dotted key.
+        key: String,
+        /// The forbidden part, e.g. "a user name or password".
+        part: &'static str,
+    },
+
+    /// A `BLUEBUTTON_*` environment variable is not valid UTF-8.
+    #[error("environment variable {var} is not valid UTF-8")]
+    NotUnicode {
+        /// The variable.
+        var: String,
+    },
+}
+
+fn missing_message(key: ConfigKey, searched: &[ValueSource]) -> String {
+    let spelled = if key.path() == key.camel_path() {
+        format!("`{}`", key.path())
+    } else {
+        format!("`{}` (or `{}`)", key.path(), key.camel_path())
+    };
+    let looked: Vec<String> = searched.iter().map(ToString::to_string).collect();
+    let looked = if looked.is_empty() {
+        "no source was given".to_owned()
+    } else {
+        format!("looked in: {}", looked.join(", "))
+    };
+    format!(
+        "required setting `{key}` is missing ({looked}); set {spelled} in a config file, the environment variable {}, or the builder",
+        key.env_var()
+    )
+}
+
+/// The kind of a JSON value, for "found …" in messages.
+pub(crate) fn kind_of(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "a list",
+        serde_json::Value::Object(_) => "a mapping",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync + 'static>() {}
+
+    #[test]
+    fn public_types_are_send_and_sync() {
+        assert_send_sync::<ConfigError>();
+        assert_send_sync::<crate::Config>();
+        assert_send_sync::<crate::ConfigLoader>();
+        assert_send_sync::<crate::ClientSecret>();
+    }
+
+    #[test]
+    fn error_stays_small() {
+        assert!(std::mem::size_of::<ConfigError>() <= 128);
+    }
+}
