@@ -1,0 +1,275 @@
+//! The crate's one error type, [`AuthError`]. No variant ever carries a secret.
+
+use std::path::PathBuf;
+
+use http::StatusCode;
+
+/// What was wrong with a successful (2xx) token endpoint reply.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenResponseProblem {
+    /// No `access_token`, or an empty one.
+    #[error("`access_token` is missing")]
+    MissingAccessToken,
+    /// No `expires_in`.
+    #[error("`expires_in` is missing")]
+    MissingExpiresIn,
+    /// `expires_in` is negative.
+    #[error("`expires_in` is negative ({0})")]
+    NegativeExpiresIn(i64),
+    /// `token_type` is not `Bearer` (case-insensitive).
+    #[error("`token_type` is {0:?}, expected Bearer")]
+    UnsupportedTokenType(String),
+    /// `access_grant_expiration` is neither empty nor a known date-time format.
+    #[error("`access_grant_expiration` {0:?} is not a date-time")]
+    BadAccessGrantExpiration(String),
+    /// The body is not the expected JSON shape.
+    #[error("malformed JSON at `{path}`: {message}")]
+    Malformed {
+        /// JSON path of the problem (serde_path_to_error).
+        path: String,
+        /// What the JSON parser said (never includes values).
+        message: String,
+    },
+}
+
+/// Which OAuth endpoint a reply came from.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// `/o/token/` with `grant_type=authorization_code`.
+    TokenExchange,
+    /// `/o/token/` with `grant_type=refresh_token`.
+    TokenRefresh,
+    /// `/o/revoke_token/` (RFC 7009).
+    RevokeToken,
+    /// `/o/revoke/` (Blue Button: also deletes the data-access grant).
+    Revoke,
+    /// `/o/introspect/` (RFC 7662).
+    Introspect,
+    /// `/connect/userinfo`.
+    UserInfo,
+}
+
+impl std::fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::TokenExchange => "token (authorization_code)",
+            Self::TokenRefresh => "token (refresh_token)",
+            Self::RevokeToken => "revoke_token",
+            Self::Revoke => "revoke",
+            Self::Introspect => "introspect",
+            Self::UserInfo => "userinfo",
+        })
+    }
+}
+
+/// Everything that can go wrong between "user clicks Connect" and "a valid access token".
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// The beneficiary pressed Cancel on the consent page (`error=access_denied`).
+    #[error("the beneficiary denied access (error=access_denied{})", desc(.description))]
+    AccessDenied {
+        /// `error_description`, if the server sent one.
+        description: Option<String>,
+    },
+    /// The beneficiary was not found in the claims back end (`error=not_found`).
+    #[error("the beneficiary was not found (error=not_found{})", desc(.description))]
+    BeneficiaryNotFound {
+        /// `error_description`, if the server sent one.
+        description: Option<String>,
+    },
+    /// Any other `error=` on the callback.
+    #[error("the authorization server returned error={error}{}", desc(.description))]
+    AuthorizationFailed {
+        /// The `error` parameter.
+        error: String,
+        /// `error_description`, if any.
+        description: Option<String>,
+    },
+    /// The callback has no `code`.
+    #[error("the callback is missing the `code` parameter")]
+    MissingCode,
+    /// The callback has no `state`.
+    #[error("the callback is missing the `state` parameter")]
+    MissingState,
+    /// The callback's `state` differs from the one sent (possible CSRF or a mixed-up session).
+    #[error("the callback `state` does not match the authorization request")]
+    StateMismatch,
+    /// A callback parameter appears more than once.
+    #[error("the callback repeats the `{name}` parameter")]
+    DuplicateParameter {
+        /// The repeated parameter's name.
+        name: String,
+    },
+    /// The callback query string is longer than the limit.
+    #[error("the callback query is {len} bytes, over the {limit}-byte limit")]
+    CallbackTooLarge {
+        /// Its length in bytes.
+        len: usize,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// One callback parameter is longer than the limit.
+    #[error("the callback parameter `{name}` is {len} bytes, over the {limit}-byte limit")]
+    CallbackParameterTooLong {
+        /// The parameter's name.
+        name: String,
+        /// Its decoded length in bytes.
+        len: usize,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The server says the beneficiary must authorize the app again (refresh token reused or
+    /// revoked, data-access grant expired or deleted, one-time app). The stored token has been
+    /// removed; nothing will retry.
+    #[error(
+        "re-authorization required: {endpoint} replied {status} error={error}{}",
+        desc(.description)
+    )]
+    ReauthorizationRequired {
+        /// Which endpoint said so.
+        endpoint: Endpoint,
+        /// HTTP status of the reply.
+        status: StatusCode,
+        /// OAuth `error` (`invalid_grant`, `invalid_client`).
+        error: String,
+        /// The server's reason (`error_description`).
+        description: Option<String>,
+    },
+    /// An OAuth error reply that re-authorizing would not fix (bad client credentials,
+    /// mismatching redirect URI, inactive app, ...).
+    #[error("{endpoint} endpoint replied {status} error={error}{}", desc(.description))]
+    OAuth {
+        /// Which endpoint.
+        endpoint: Endpoint,
+        /// HTTP status.
+        status: StatusCode,
+        /// OAuth `error`.
+        error: String,
+        /// `error_description`, if any.
+        description: Option<String>,
+    },
+    /// A non-success reply that is not an OAuth error (5xx, HTML page, `{"detail": ..}`).
+    #[error("{endpoint} endpoint replied {status}: {excerpt}")]
+    UnexpectedStatus {
+        /// Which endpoint.
+        endpoint: Endpoint,
+        /// HTTP status.
+        status: StatusCode,
+        /// The first 200 characters of the body.
+        excerpt: String,
+    },
+    /// A 2xx token reply that fails validation.
+    #[error("invalid token response from {endpoint}: {problem}")]
+    InvalidTokenResponse {
+        /// Which endpoint.
+        endpoint: Endpoint,
+        /// What was wrong.
+        problem: TokenResponseProblem,
+    },
+    /// A 2xx reply of another endpoint that is not the expected JSON.
+    #[error("cannot decode the {endpoint} reply at `{path}`: {message}")]
+    Decode {
+        /// Which endpoint.
+        endpoint: Endpoint,
+        /// JSON path of the problem.
+        path: String,
+        /// What the parser said.
+        message: String,
+    },
+    /// The HTTP exchange itself failed (connect, timeout, body too large, ...).
+    #[error("{endpoint} request failed: {source}")]
+    Transport {
+        /// Which endpoint.
+        endpoint: Endpoint,
+        /// The transport error.
+        #[source]
+        source: bluebutton_transport::TransportError,
+    },
+    /// The request could not be built, so nothing was sent.
+    #[error("the {endpoint} request could not be built; nothing was sent")]
+    RequestNotSent {
+        /// Which endpoint.
+        endpoint: Endpoint,
+    },
+    /// The token has no refresh token, so it cannot be refreshed.
+    #[error("the token for key `{key}` has no refresh token")]
+    NoRefreshToken {
+        /// The store key (the token's patient id when [`crate::AuthClient::refresh`] is
+        /// called directly).
+        key: String,
+    },
+    /// No token is stored under this key.
+    #[error("no token stored for key `{key}`")]
+    TokenNotFound {
+        /// The store key.
+        key: String,
+    },
+    /// The token expired and automatic refresh (`token_refresh_on_expire`) is off.
+    #[error("the token for key `{key}` has expired and automatic refresh is off")]
+    TokenExpired {
+        /// The store key.
+        key: String,
+    },
+    /// A stored token document cannot be read back.
+    #[error("stored token for key `{key}` in {location} is corrupt: {message}")]
+    StoreCorrupt {
+        /// The store key (`*` for the whole file).
+        key: String,
+        /// File or database path, or `memory`.
+        location: String,
+        /// What the JSON parser said (never includes values).
+        message: String,
+    },
+    /// File-system error of the file store.
+    #[error("token file {path}: {source}")]
+    StoreIo {
+        /// The file involved.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// SQLite error of the SQLite store.
+    #[error("token database {path}: {source}")]
+    Sqlite {
+        /// The database file.
+        path: PathBuf,
+        /// The SQLite error.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// A blocking store task panicked or was cancelled.
+    #[error("token store task failed: {source}")]
+    StoreTask {
+        /// The join error.
+        #[source]
+        source: tokio::task::JoinError,
+    },
+    /// An endpoint URL from the configuration cannot be used.
+    #[error("invalid {endpoint} URL: {source}")]
+    InvalidUrl {
+        /// Which endpoint.
+        endpoint: Endpoint,
+        /// The parse error.
+        #[source]
+        source: url::ParseError,
+    },
+}
+
+impl AuthError {
+    /// True for [`AuthError::ReauthorizationRequired`]: send the beneficiary through the
+    /// authorize flow again.
+    pub fn requires_reauthorization(&self) -> bool {
+        matches!(self, Self::ReauthorizationRequired { .. })
+    }
+}
+
+fn desc(description: &Option<String>) -> String {
+    match description {
+        Some(d) => format!(": {d}"),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,201 @@
+//! [`FileStore`]: every key's token in one JSON file, replaced atomically on each write.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
+
+use super::{TokenStore, TokenUpdate, UpdateFn};
+use crate::error::AuthError;
+use crate::locks::KeyedLocks;
+use crate::token::{AuthorizationToken, redacted_json_message};
+
+type TokenMap = BTreeMap<String, AuthorizationToken>;
+
+/// All tokens in one JSON file: `{"<key>": <token in the Python SDK's get_dict() format>, ..}`.
+///
+/// Each write goes to a new temporary file in the same directory (`.<name>.<random>.tmp`,
+/// mode 0600 on Unix), is flushed with `fsync`, then renamed over the real file, and the
+/// directory is synced: a crash leaves either the old or the new file, never a partial one,
+/// and a leftover temporary file is never read or renamed. The file is created with mode
+/// 0600 on Unix. Locking is per process: for several processes sharing tokens, use
+/// [`super::SqliteStore`].
+///
+/// The file holds the tokens in clear text, like the official SDKs' saved dicts: keep it in
+/// an app-private directory.
+pub struct FileStore {
+    path: Arc<PathBuf>,
+    file_lock: tokio::sync::Mutex<()>,
+    locks: KeyedLocks,
+}
+
+impl FileStore {
+    /// A store backed by `path` (created on the first write; its directory must exist).
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self {
+            path: Arc::new(path.into()),
+            file_lock: tokio::sync::Mutex::new(()),
+            locks: KeyedLocks::default(),
+        }
+    }
+
+    /// The file path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    async fn read_all(&self) -> Result<TokenMap, AuthError> {
+        let path = Arc::clone(&self.path);
+        tokio::task::spawn_blocking(move || read_map(&path))
+            .await
+            .map_err(|source| AuthError::StoreTask { source })?
+    }
+
+    /// Read-modify-write of the whole file under the file lock.
+    async fn modify(
+        &self,
+        change: impl FnOnce(&mut TokenMap) + Send + 'static,
+    ) -> Result<(), AuthError> {
+        let _file = self.file_lock.lock().await;
+        let path = Arc::clone(&self.path);
+        tokio::task::spawn_blocking(move || {
+            let mut map = read_map(&path)?;
+            change(&mut map);
+            write_map(&path, &map)
+        })
+        .await
+        .map_err(|source| AuthError::StoreTask { source })?
+    }
+}
+
+impl fmt::Debug for FileStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FileStore")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+fn read_map(path: &Path) -> Result<TokenMap, AuthError> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(TokenMap::new()),
+        Err(source) => {
+            return Err(AuthError::StoreIo {
+                path: path.to_owned(),
+                source,
+            });
+        }
+    };
+    serde_json::from_slice(&bytes).map_err(|e| AuthError::StoreCorrupt {
+        key: "*".to_owned(),
+        location: path.display().to_string(),
+        message: redacted_json_message(&e),
+    })
+}
+
+fn write_map(path: &Path, map: &TokenMap) -> Result<(), AuthError> {
+    let io = |source| AuthError::StoreIo {
+        path: path.to_owned(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "tokens".to_owned());
+    let json = serde_json::to_vec_pretty(map).map_err(|e| AuthError::StoreCorrupt {
+        key: "*".to_owned(),
+        location: path.display().to_string(),
+        message: redacted_json_message(&e),
+    })?;
+    // tempfile creates the file with O_EXCL and mode 0600 on Unix.
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(io)?;
+    tmp.write_all(&json).map_err(io)?;
+    tmp.as_file().sync_all().map_err(io)?;
+    tmp.persist(path).map_err(|e| io(e.error))?;
+    sync_dir(&dir).map_err(io)?;
+    Ok(())
+}
+
+#[cfg(unix)]
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::File::open(dir)?.sync_all()
+}
+
+#[cfg(not(unix))]
+fn sync_dir(_dir: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
+impl TokenStore for FileStore {
+    fn load<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<AuthorizationToken>, AuthError>> {
+        Box::pin(async move { Ok(self.read_all().await?.remove(key)) })
+    }
+
+    fn save<'a>(
+        &'a self,
+        key: &'a str,
+        token: &'a AuthorizationToken,
+    ) -> BoxFuture<'a, Result<(), AuthError>> {
+        Box::pin(async move {
+            let _guard = self.locks.lock(key).await;
+            let (key, token) = (key.to_owned(), token.clone());
+            self.modify(move |map| {
+                map.insert(key, token);
+            })
+            .await
+        })
+    }
+
+    fn remove<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), AuthError>> {
+        Box::pin(async move {
+            let _guard = self.locks.lock(key).await;
+            let key = key.to_owned();
+            self.modify(move |map| {
+                map.remove(&key);
+            })
+            .await
+        })
+    }
+
+    fn update<'a>(
+        &'a self,
+        key: &'a str,
+        update: UpdateFn<'a>,
+    ) -> BoxFuture<'a, Result<(), AuthError>> {
+        Box::pin(async move {
+            let _guard = self.locks.lock(key).await;
+            let current = self.read_all().await?.remove(key);
+            let owned = key.to_owned();
+            match update(current).await {
+                TokenUpdate::Keep => Ok(()),
+                TokenUpdate::Replace(token) => {
+                    self.modify(move |map| {
+                        map.insert(owned, token);
+                    })
+                    .await
+                }
+                TokenUpdate::Remove => {
+                    self.modify(move |map| {
+                        map.remove(&owned);
+                    })
+                    .await
+                }
+            }
+        })
+    }
+}

@@ -1,0 +1,88 @@
+//! [`MemoryStore`]: tokens in a process-local map (tests, short-lived tools).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Mutex, PoisonError};
+
+use futures_util::future::BoxFuture;
+
+use super::{TokenStore, TokenUpdate, UpdateFn};
+use crate::error::AuthError;
+use crate::locks::KeyedLocks;
+use crate::token::AuthorizationToken;
+
+/// Tokens kept in memory; lost when the process exits.
+#[derive(Default)]
+pub struct MemoryStore {
+    tokens: Mutex<HashMap<String, AuthorizationToken>>,
+    locks: KeyedLocks,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<String, AuthorizationToken>> {
+        self.tokens.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryStore")
+            .field("keys", &self.map().len())
+            .finish()
+    }
+}
+
+impl TokenStore for MemoryStore {
+    fn load<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<AuthorizationToken>, AuthError>> {
+        Box::pin(async move { Ok(self.map().get(key).cloned()) })
+    }
+
+    fn save<'a>(
+        &'a self,
+        key: &'a str,
+        token: &'a AuthorizationToken,
+    ) -> BoxFuture<'a, Result<(), AuthError>> {
+        Box::pin(async move {
+            let _guard = self.locks.lock(key).await;
+            self.map().insert(key.to_owned(), token.clone());
+            Ok(())
+        })
+    }
+
+    fn remove<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), AuthError>> {
+        Box::pin(async move {
+            let _guard = self.locks.lock(key).await;
+            self.map().remove(key);
+            Ok(())
+        })
+    }
+
+    fn update<'a>(
+        &'a self,
+        key: &'a str,
+        update: UpdateFn<'a>,
+    ) -> BoxFuture<'a, Result<(), AuthError>> {
+        Box::pin(async move {
+            let _guard = self.locks.lock(key).await;
+            let current = self.map().get(key).cloned();
+            match update(current).await {
+                TokenUpdate::Keep => {}
+                TokenUpdate::Replace(token) => {
+                    self.map().insert(key.to_owned(), token);
+                }
+                TokenUpdate::Remove => {
+                    self.map().remove(key);
+                }
+            }
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,252 @@
+//! [`SqliteStore`]: tokens in an embedded SQLite database that several processes can share.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{TokenStore, TokenUpdate, UpdateFn};
+use crate::error::AuthError;
+use crate::locks::KeyedLocks;
+use crate::token::{AuthorizationToken, redacted_json_message};
+
+/// How long to wait for another process's write lock by default: longer than a token
+/// request's default timeout (60 s), so a waiting process outlasts a slow refresh.
+pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(90);
+
+const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS bluebutton_tokens (
+    key TEXT PRIMARY KEY NOT NULL,
+    token TEXT NOT NULL,
+    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+)";
+
+/// Tokens in a SQLite file (table `bluebutton_tokens`, one row per key, the token as JSON in
+/// the Python SDK's `get_dict()` format).
+///
+/// [`TokenStore::update`] runs inside `BEGIN IMMEDIATE ... COMMIT`: the database write lock
+/// is held from reading the token, through the refresh request, to writing the rotated one.
+/// Another process's `update` waits (up to the busy timeout) and then reads the new token,
+/// so two processes never send one refresh token. The lock covers the whole database, so
+/// refreshes of different keys by different processes also take turns; readers are not
+/// blocked (WAL mode). Dropping the future mid-update rolls back.
+///
+/// Each operation opens its own connection (SQLite connections are cheap) on a blocking
+/// thread. The database file is created with mode 0600 on Unix and holds the tokens in clear
+/// text.
+pub struct SqliteStore {
+    path: Arc<PathBuf>,
+    busy_timeout: Duration,
+    locks: KeyedLocks,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and its table.
+    pub async fn open(path: impl Into<PathBuf>) -> Result<Self, AuthError> {
+        let store = Self {
+            path: Arc::new(path.into()),
+            busy_timeout: DEFAULT_BUSY_TIMEOUT,
+            locks: KeyedLocks::default(),
+        };
+        store
+            .blocking(|conn| {
+                conn.pragma_update(None, "journal_mode", "WAL")?;
+                conn.execute_batch(SCHEMA)
+            })
+            .await?;
+        restrict_permissions(&store.path)?;
+        Ok(store)
+    }
+
+    /// Sets how long to wait for another process's lock (default [`DEFAULT_BUSY_TIMEOUT`]).
+    pub fn with_busy_timeout(mut self, timeout: Duration) -> Self {
+        self.busy_timeout = timeout;
+        self
+    }
+
+    /// The database path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn sqlite_err(&self, source: rusqlite::Error) -> AuthError {
+        AuthError::Sqlite {
+            path: self.path.as_ref().clone(),
+            source,
+        }
+    }
+
+    /// Runs `f` on a fresh connection on a blocking thread.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, AuthError> {
+        let (path, timeout) = (Arc::clone(&self.path), self.busy_timeout);
+        tokio::task::spawn_blocking(move || {
+            let conn = connect(&path, timeout)?;
+            f(&conn)
+        })
+        .await
+        .map_err(|source| AuthError::StoreTask { source })?
+        .map_err(|e| self.sqlite_err(e))
+    }
+
+    fn decode(
+        &self,
+        key: &str,
+        json: Option<String>,
+    ) -> Result<Option<AuthorizationToken>, AuthError> {
+        json.map(|json| {
+            serde_json::from_str(&json).map_err(|e| AuthError::StoreCorrupt {
+                key: key.to_owned(),
+                location: self.path.display().to_string(),
+                message: redacted_json_message(&e),
+            })
+        })
+        .transpose()
+    }
+
+    fn encode(&self, key: &str, token: &AuthorizationToken) -> Result<String, AuthError> {
+        serde_json::to_string(token).map_err(|e| AuthError::StoreCorrupt {
+            key: key.to_owned(),
+            location: self.path.display().to_string(),
+            message: redacted_json_message(&e),
+        })
+    }
+}
+
+fn connect(path: &Path, busy_timeout: Duration) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(busy_timeout)?;
+    Ok(conn)
+}
+
+fn select(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
+    conn.query_row(
+        "SELECT token FROM bluebutton_tokens WHERE key = ?1",
+        params![key],
+        |row| row.get(0),
+    )
+    .optional()
+}
+
+fn upsert(conn: &Connection, key: &str, json: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO bluebutton_tokens (key, token) VALUES (?1, ?2)
+         ON CONFLICT(key) DO UPDATE SET token = excluded.token,
+         updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+        params![key, json],
+    )
+    .map(drop)
+}
+
+fn delete(conn: &Connection, key: &str) -> rusqlite::Result<()> {
+    conn.execute("DELETE FROM bluebutton_tokens WHERE key = ?1", params![key])
+        .map(drop)
+}
+
+#[cfg(unix)]
+fn restrict_permissions(path: &Path) -> Result<(), AuthError> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|source| {
+        AuthError::StoreIo {
+            path: path.to_owned(),
+            source,
+        }
+    })
+}
+
+#[cfg(not(unix))]
+fn restrict_permissions(_path: &Path) -> Result<(), AuthError> {
+    Ok(())
+}
+
+impl fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .field("busy_timeout", &self.busy_timeout)
+            .finish()
+    }
+}
+
+impl TokenStore for SqliteStore {
+    fn load<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<AuthorizationToken>, AuthError>> {
+        Box::pin(async move {
+            let owned = key.to_owned();
+            let json = self.blocking(move |conn| select(conn, &owned)).await?;
+            self.decode(key, json)
+        })
+    }
+
+    fn save<'a>(
+        &'a self,
+        key: &'a str,
+        token: &'a AuthorizationToken,
+    ) -> BoxFuture<'a, Result<(), AuthError>> {
+        Box::pin(async move {
+            let _guard = self.locks.lock(key).await;
+            let json = self.encode(key, token)?;
+            let owned = key.to_owned();
+            self.blocking(move |conn| upsert(conn, &owned, &json)).await
+        })
+    }
+
+    fn remove<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), AuthError>> {
+        Box::pin(async move {
+            let _guard = self.locks.lock(key).await;
+            let owned = key.to_owned();
+            self.blocking(move |conn| delete(conn, &owned)).await
+        })
+    }
+
+    fn update<'a>(
+        &'a self,
+        key: &'a str,
+        update: UpdateFn<'a>,
+    ) -> BoxFuture<'a, Result<(), AuthError>> {
+        Box::pin(async move {
+            // In-process waiters queue here instead of each holding a blocked thread.
+            let _guard = self.locks.lock(key).await;
+            let (path, timeout, owned) =
+                (Arc::clone(&self.path), self.busy_timeout, key.to_owned());
+            let (conn, json) = tokio::task::spawn_blocking(move || {
+                let conn = connect(&path, timeout)?;
+                // Takes the database write lock now (waiting for other processes), so the
+                // read below already sees any token another process just committed.
+                conn.execute_batch("BEGIN IMMEDIATE")?;
+                let json = select(&conn, &owned)?;
+                Ok::<_, rusqlite::Error>((conn, json))
+            })
+            .await
+            .map_err(|source| AuthError::StoreTask { source })?
+            .map_err(|e| self.sqlite_err(e))?;
+            // On any early return `conn` is dropped with the transaction open: SQLite rolls
+            // it back when the connection closes.
+            let current = self.decode(key, json)?;
+            let decision = update(current).await;
+            let write = match decision {
+                TokenUpdate::Keep => None,
+                TokenUpdate::Replace(token) => Some(Some(self.encode(key, &token)?)),
+                TokenUpdate::Remove => Some(None),
+            };
+            let owned = key.to_owned();
+            tokio::task::spawn_blocking(move || {
+                match write {
+                    None => {}
+                    Some(Some(json)) => upsert(&conn, &owned, &json)?,
+                    Some(None) => delete(&conn, &owned)?,
+                }
+                conn.execute_batch("COMMIT")
+            })
+            .await
+            .map_err(|source| AuthError::StoreTask { source })?
+            .map_err(|e| self.sqlite_err(e))
+        })
+    }
+}

@@ -1,0 +1,459 @@
+//! [`AuthorizationToken`]: a validated token set, its helpers, and its persistence format.
+//!
+//! The serde format is the official Python SDK's `AuthorizationToken.get_dict()`:
+//! snake_case fields, `expires_at` as ISO 8601 with a `+00:00` offset and no fraction, and
+//! `scope` as one space-separated string, so a token saved by either SDK loads in the other.
+//! `access_grant_expiration` is added (the Python SDK ignores unknown keys).
+//!
+//! **Serialization writes the secrets in clear**: it is a storage format, not a log format.
+//! `Debug` redacts them.
+
+use std::fmt;
+use std::time::Duration;
+
+use oauth2::{AccessToken, RefreshToken};
+use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
+use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
+
+use crate::error::TokenResponseProblem;
+use crate::scope::{Scope, ScopeAccess, ScopeResource, ScopeSet, join_scopes, parse_scopes};
+
+/// A validated token set from the token endpoint (or from storage).
+#[derive(Clone)]
+pub struct AuthorizationToken {
+    access_token: AccessToken,
+    refresh_token: Option<RefreshToken>,
+    expires_in: Duration,
+    expires_at: OffsetDateTime,
+    scopes: ScopeSet,
+    patient: Option<String>,
+    access_grant_expiration: Option<OffsetDateTime>,
+}
+
+impl AuthorizationToken {
+    /// Parses and validates a token endpoint reply body received at `received_at`
+    /// (`expires_at` = `received_at + expires_in`).
+    pub fn from_response_json(
+        body: &[u8],
+        received_at: OffsetDateTime,
+    ) -> Result<Self, TokenResponseProblem> {
+        let raw: Raw = parse_json(body)?;
+        raw.validate(received_at, false)
+    }
+
+    /// The access token (secret).
+    pub fn access_token(&self) -> &AccessToken {
+        &self.access_token
+    }
+
+    /// The refresh token, if one was issued (secret).
+    pub fn refresh_token(&self) -> Option<&RefreshToken> {
+        self.refresh_token.as_ref()
+    }
+
+    /// Always `"Bearer"`: other token types are rejected when parsing.
+    pub fn token_type(&self) -> &'static str {
+        "Bearer"
+    }
+
+    /// Lifetime the server gave (`expires_in`).
+    pub fn expires_in(&self) -> Duration {
+        self.expires_in
+    }
+
+    /// When the access token expires (UTC), computed when the reply was received.
+    pub fn expires_at(&self) -> OffsetDateTime {
+        self.expires_at
+    }
+
+    /// Granted scopes. They may be fewer than those asked for: a beneficiary can withhold
+    /// demographics.
+    pub fn scopes(&self) -> &ScopeSet {
+        &self.scopes
+    }
+
+    /// The beneficiary's FHIR `Patient` id.
+    pub fn patient(&self) -> Option<&str> {
+        self.patient.as_deref()
+    }
+
+    /// When the data-access grant ends; `None` when the server sent `""` (research apps,
+    /// no expiry) or nothing.
+    pub fn access_grant_expiration(&self) -> Option<OffsetDateTime> {
+        self.access_grant_expiration
+    }
+
+    /// True when the access token has expired now.
+    pub fn is_expired(&self) -> bool {
+        self.expires_within(Duration::ZERO)
+    }
+
+    /// True when the access token expires within `skew` from now (or already has).
+    pub fn expires_within(&self, skew: Duration) -> bool {
+        OffsetDateTime::now_utc() + skew >= self.expires_at
+    }
+
+    /// True when exactly this scope was granted.
+    pub fn has_scope(&self, scope: &Scope) -> bool {
+        self.scopes.contains(scope)
+    }
+
+    /// True when some `patient/<resource>.*` scope allows reading one resource by id.
+    pub fn can_read(&self, resource: ScopeResource) -> bool {
+        self.patient_accesses(resource)
+            .any(ScopeAccess::allows_read)
+    }
+
+    /// True when some `patient/<resource>.*` scope allows searching.
+    pub fn can_search(&self, resource: ScopeResource) -> bool {
+        self.patient_accesses(resource)
+            .any(ScopeAccess::allows_search)
+    }
+
+    /// True when the beneficiary shared demographics: a `patient/Patient` read or search
+    /// scope, or `profile`.
+    pub fn demographics_granted(&self) -> bool {
+        self.has_scope(&Scope::Profile) || self.patient_accesses(ScopeResource::Patient).count() > 0
+    }
+
+    fn patient_accesses(&self, wanted: ScopeResource) -> impl Iterator<Item = ScopeAccess> + '_ {
+        self.scopes.iter().filter_map(move |s| match s {
+            Scope::Patient { resource, access } if *resource == wanted => Some(*access),
+            _ => None,
+        })
+    }
+
+    /// A copy whose refresh token is `refresh_token` when this one has none (the server
+    /// always rotates, but keep the old one rather than lose it if a reply omits it).
+    pub(crate) fn keep_refresh_token_from(mut self, old: &AuthorizationToken) -> Self {
+        if self.refresh_token.is_none() {
+            self.refresh_token = old.refresh_token.clone();
+        }
+        self
+    }
+
+    /// Whether two tokens carry the same access token (constant-time).
+    pub(crate) fn same_access_token(&self, other: &AccessToken) -> bool {
+        use subtle::ConstantTimeEq;
+        self.access_token
+            .secret()
+            .as_bytes()
+            .ct_eq(other.secret().as_bytes())
+            .into()
+    }
+}
+
+impl fmt::Debug for AuthorizationToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthorizationToken")
+            .field("access_token", &"[redacted]")
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "[redacted]"),
+            )
+            .field("token_type", &"Bearer")
+            .field("expires_in", &self.expires_in)
+            .field("expires_at", &self.expires_at)
+            .field("scope", &join_scopes(&self.scopes))
+            .field("patient", &self.patient)
+            .field("access_grant_expiration", &self.access_grant_expiration)
+            .finish()
+    }
+}
+
+/// Both the token endpoint reply and the stored form, leniently typed so that validation
+/// can report typed problems.
+#[derive(Deserialize)]
+struct Raw {
+    access_token: Option<String>,
+    #[serde(default)]
+    expires_in: Option<i64>,
+    #[serde(default)]
+    expires_at: Option<ExpiresAt>,
+    #[serde(default)]
+    refresh_token: Option<String>,
+    #[serde(default)]
+    token_type: Option<String>,
+    #[serde(default)]
+    scope: Option<ScopeField>,
+    #[serde(default)]
+    patient: Option<String>,
+    #[serde(default)]
+    access_grant_expiration: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ExpiresAt {
+    /// ISO 8601 (Python SDK).
+    Text(String),
+    /// Epoch milliseconds (Node SDK); values under 10^11 are taken as seconds.
+    Number(f64),
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ScopeField {
+    Text(String),
+    List(Vec<String>),
+}
+
+impl Raw {
+    fn validate(
+        self,
+        received_at: OffsetDateTime,
+        stored: bool,
+    ) -> Result<AuthorizationToken, TokenResponseProblem> {
+        let access_token = self
+            .access_token
+            .filter(|t| !t.is_empty())
+            .ok_or(TokenResponseProblem::MissingAccessToken)?;
+        let token_type = self.token_type.unwrap_or_default();
+        if !token_type.eq_ignore_ascii_case("bearer") {
+            return Err(TokenResponseProblem::UnsupportedTokenType(token_type));
+        }
+        let expires_at_stored = match (stored, self.expires_at) {
+            (true, Some(at)) => Some(parse_expires_at(at)?),
+            _ => None,
+        };
+        let expires_in = match self.expires_in {
+            Some(secs) if secs < 0 => return Err(TokenResponseProblem::NegativeExpiresIn(secs)),
+            Some(secs) => Duration::from_secs(secs.unsigned_abs()),
+            None => match expires_at_stored {
+                Some(_) => Duration::ZERO,
+                None => return Err(TokenResponseProblem::MissingExpiresIn),
+            },
+        };
+        let expires_at = expires_at_stored.unwrap_or(received_at + expires_in);
+        let scopes = match self.scope {
+            None => ScopeSet::new(),
+            Some(ScopeField::Text(s)) => parse_scopes(&s),
+            Some(ScopeField::List(list)) => parse_scopes(&list.join(" ")),
+        };
+        let access_grant_expiration = match self.access_grant_expiration {
+            None => None,
+            Some(s) if s.trim().is_empty() => None,
+            Some(s) => Some(
+                parse_grant_expiration(&s)
+                    .ok_or(TokenResponseProblem::BadAccessGrantExpiration(s))?,
+            ),
+        };
+        Ok(AuthorizationToken {
+            access_token: AccessToken::new(access_token),
+            refresh_token: self
+                .refresh_token
+                .filter(|t| !t.is_empty())
+                .map(RefreshToken::new),
+            expires_in,
+            expires_at,
+            scopes,
+            patient: self.patient,
+            access_grant_expiration,
+        })
+    }
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, TokenResponseProblem> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(de).map_err(|e| TokenResponseProblem::Malformed {
+        path: e.path().to_string(),
+        message: redacted_json_message(e.inner()),
+    })
+}
+
+/// serde_json messages can quote input (`invalid type: string "..."`); keep only the
+/// category and position so no token leaks into an error.
+pub(crate) fn redacted_json_message(e: &serde_json::Error) -> String {
+    let kind = match e.classify() {
+        serde_json::error::Category::Io => "I/O error",
+        serde_json::error::Category::Syntax => "syntax error",
+        serde_json::error::Category::Data => "unexpected type or value",
+        serde_json::error::Category::Eof => "unexpected end of input",
+    };
+    format!("{kind} at line {} column {}", e.line(), e.column())
+}
+
+fn parse_expires_at(at: ExpiresAt) -> Result<OffsetDateTime, TokenResponseProblem> {
+    let bad = |s: String| TokenResponseProblem::Malformed {
+        path: "expires_at".into(),
+        message: format!("{s:?} is not an ISO 8601 date-time"),
+    };
+    match at {
+        ExpiresAt::Text(s) => parse_iso(&s).ok_or_else(|| bad(s)),
+        ExpiresAt::Number(n) => {
+            let secs = if n.abs() >= 1e11 { n / 1000.0 } else { n };
+            OffsetDateTime::from_unix_timestamp(secs.trunc() as i64).map_err(|_| bad(n.to_string()))
+        }
+    }
+}
+
+/// ISO 8601 / RFC 3339, plus Python's `fromisoformat` forms: a space instead of `T`, and no
+/// offset (taken as UTC).
+fn parse_iso(s: &str) -> Option<OffsetDateTime> {
+    let s = s.trim();
+    if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
+        return Some(t.to_offset(UtcOffset::UTC));
+    }
+    let with_t = s.replacen(' ', "T", 1);
+    if let Ok(t) = OffsetDateTime::parse(&with_t, &Rfc3339) {
+        return Some(t.to_offset(UtcOffset::UTC));
+    }
+    let naive = with_t.trim_end_matches('Z');
+    let fmt = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+    let fmt_frac = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond]");
+    PrimitiveDateTime::parse(naive, &fmt)
+        .or_else(|_| PrimitiveDateTime::parse(naive, &fmt_frac))
+        .ok()
+        .map(PrimitiveDateTime::assume_utc)
+}
+
+/// `2027-12-28T14:40:19Z` (the server), `2025-09-05 19:17:53Z` (the docs), or any ISO form.
+fn parse_grant_expiration(s: &str) -> Option<OffsetDateTime> {
+    parse_iso(s)
+}
+
+fn format_expires_at(t: OffsetDateTime) -> String {
+    let fmt = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]+00:00");
+    t.to_offset(UtcOffset::UTC)
+        .format(&fmt)
+        .unwrap_or_else(|_| t.unix_timestamp().to_string())
+}
+
+fn format_grant_expiration(t: OffsetDateTime) -> String {
+    let fmt = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    t.to_offset(UtcOffset::UTC)
+        .format(&fmt)
+        .unwrap_or_else(|_| t.unix_timestamp().to_string())
+}
+
+#[derive(Serialize)]
+struct Stored<'a> {
+    access_token: &'a str,
+    expires_in: u64,
+    expires_at: String,
+    patient: Option<&'a str>,
+    refresh_token: Option<&'a str>,
+    scope: String,
+    token_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    access_grant_expiration: Option<String>,
+}
+
+impl Serialize for AuthorizationToken {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        Stored {
+            access_token: self.access_token.secret(),
+            expires_in: self.expires_in.as_secs(),
+            expires_at: format_expires_at(self.expires_at),
+            patient: self.patient.as_deref(),
+            refresh_token: self.refresh_token.as_ref().map(|t| t.secret().as_str()),
+            scope: join_scopes(&self.scopes),
+            token_type: "Bearer",
+            access_grant_expiration: self.access_grant_expiration.map(format_grant_expiration),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for AuthorizationToken {
+    /// Loads the stored form. Without `expires_at`, it is `now + expires_in` (as the Python
+    /// SDK's `set_dict`).
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = Raw::deserialize(deserializer)?;
+        raw.validate(OffsetDateTime::now_utc(), true)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SERVER: &str = r#"{"access_token":"RM9xGoyxjKNnlKWIhNKuggpQmVPHhJ","expires_in":3600,"token_type":"Bearer",
+ "scope":"patient/Coverage.rs patient/ExplanationOfBenefit.rs profile patient/Patient.rs openid",
+ "refresh_token":"t7iFIYALaqMTGe189djFwK5JnsOv8d","patient":"-20140000008325",
+ "access_grant_expiration":"2027-12-28T14:40:19Z","status_code":200}"#;
+
+    fn at(s: &str) -> OffsetDateTime {
+        OffsetDateTime::parse(s, &Rfc3339).unwrap()
+    }
+
+    #[test]
+    fn parses_the_real_server_reply() {
+        let now = at("2026-11-28T23:36:35Z");
+        let t = AuthorizationToken::from_response_json(SERVER.as_bytes(), now).unwrap();
+        assert_eq!(t.access_token().secret(), "RM9xGoyxjKNnlKWIhNKuggpQmVPHhJ");
+        assert_eq!(
+            t.refresh_token().unwrap().secret(),
+            "t7iFIYALaqMTGe189djFwK5JnsOv8d"
+        );
+        assert_eq!(t.expires_in(), Duration::from_secs(3600));
+        assert_eq!(t.expires_at(), at("2026-11-29T00:36:35Z"));
+        assert_eq!(t.patient(), Some("-20140000008325"));
+        assert_eq!(
+            t.access_grant_expiration(),
+            Some(at("2027-12-28T14:40:19Z"))
+        );
+        assert!(t.demographics_granted());
+        assert!(t.can_read(ScopeResource::ExplanationOfBenefit));
+        assert!(t.has_scope(&Scope::OpenId));
+        assert_eq!(t.scopes().len(), 5);
+    }
+
+    #[test]
+    fn grant_expiration_forms() {
+        let now = OffsetDateTime::now_utc();
+        let with = |v: &str| {
+            let body = SERVER.replace("2027-12-28T14:40:19Z", v);
+            AuthorizationToken::from_response_json(body.as_bytes(), now)
+        };
+        assert_eq!(
+            with("2025-09-05 19:17:53Z")
+                .unwrap()
+                .access_grant_expiration(),
+            Some(at("2025-09-05T19:17:53Z"))
+        );
+        assert_eq!(with("").unwrap().access_grant_expiration(), None);
+        assert!(matches!(
+            with("soon"),
+            Err(TokenResponseProblem::BadAccessGrantExpiration(_))
+        ));
+    }
+
+    #[test]
+    fn validation_problems_are_typed() {
+        let now = OffsetDateTime::now_utc();
+        let parse = |b: &str| AuthorizationToken::from_response_json(b.as_bytes(), now);
+        assert_eq!(
+            parse(r#"{"expires_in":3600,"token_type":"Bearer"}"#).unwrap_err(),
+            TokenResponseProblem::MissingAccessToken
+        );
+        assert_eq!(
+            parse(r#"{"access_token":"a","expires_in":-5,"token_type":"Bearer"}"#).unwrap_err(),
+            TokenResponseProblem::NegativeExpiresIn(-5)
+        );
+        assert_eq!(
+            parse(r#"{"access_token":"a","expires_in":5,"token_type":"mac"}"#).unwrap_err(),
+            TokenResponseProblem::UnsupportedTokenType("mac".into())
+        );
+        assert!(parse(r#"{"access_token":"a","expires_in":5,"token_type":"bEaReR"}"#).is_ok());
+        assert!(matches!(
+            parse(r#"{"access_token":987654}"#).unwrap_err(),
+            TokenResponseProblem::Malformed { path, message } if path == "access_token" && !message.contains("987654")
+        ));
+    }
+
+    #[test]
+    fn no_demographics_without_patient_or_profile() {
+        let body = SERVER
+            .replace(" profile", "")
+            .replace(" patient/Patient.rs", "");
+        let t = AuthorizationToken::from_response_json(body.as_bytes(), OffsetDateTime::now_utc())
+            .unwrap();
+        assert!(!t.demographics_granted());
+        assert!(!t.can_read(ScopeResource::Patient));
+        assert!(t.can_search(ScopeResource::Coverage));
+    }
+}
