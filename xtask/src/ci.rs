@@ -14,6 +14,22 @@ pub(crate) struct CiArgs {
 
 /// Runs every CI step in order, stopping at the first failure.
 pub(crate) fn run(args: &CiArgs) -> Result<(), StepFailed> {
+    let definitions = crate::codegen::default_definitions();
+    if definitions.is_dir() {
+        println!("==> cargo xtask codegen --check");
+        crate::codegen::run(&crate::codegen::CodegenArgs::check()).map_err(|err| StepFailed {
+            step: "cargo xtask codegen --check".to_owned(),
+            detail: err.to_string(),
+        })?;
+    } else {
+        println!(
+            "==> cargo xtask codegen --check: skipped: definitions not found at {}",
+            definitions.display()
+        );
+    }
+
+    crate::deps::run()?;
+
     let mut fmt = cargo();
     fmt.args(["fmt", "--all", "--check"]);
     run_step("cargo fmt --all --check", fmt)?;
@@ -28,7 +44,10 @@ pub(crate) fn run(args: &CiArgs) -> Result<(), StepFailed> {
         "-D",
         "warnings",
     ]);
-    run_step("cargo clippy --workspace --all-targets -- -D warnings", clippy)?;
+    run_step(
+        "cargo clippy --workspace --all-targets -- -D warnings",
+        clippy,
+    )?;
 
     if !args.no_doc {
         let mut doc = cargo();

@@ -2,6 +2,10 @@
 
 mod ci;
 mod cmd;
+mod codegen;
+mod deps;
+mod fuzz;
+mod suite;
 
 use std::process::ExitCode;
 
@@ -19,12 +23,27 @@ struct Cli {
 enum Command {
     /// Run every check CI runs: formatting, clippy, docs and the whole test suite.
     Ci(ci::CiArgs),
+    /// Generate the FHIR R4 models of bluebutton-fhir from StructureDefinitions (`--check`: verify only).
+    Codegen(codegen::CodegenArgs),
+    /// Run an end-to-end suite against a local sandbox (`official-sdk`: the official Python SDK; needs PyPI).
+    Suite(suite::SuiteArgs),
+    /// Check the dependency policy (one reqwest major, no banned crates) over `cargo metadata`.
+    Deps,
+    /// Run every cargo-fuzz target in fuzz/ for N seconds (needs `cargo install cargo-fuzz`).
+    Fuzz(fuzz::FuzzArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Ci(args) => ci::run(&args),
+        Command::Suite(args) => suite::run(&args),
+        Command::Deps => deps::run(),
+        Command::Fuzz(args) => fuzz::run(&args),
+        Command::Codegen(args) => codegen::run(&args).map_err(|err| cmd::StepFailed {
+            step: "codegen".to_owned(),
+            detail: err.to_string(),
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
