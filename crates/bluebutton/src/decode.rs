@@ -1,0 +1,50 @@
+//! Decoding response bodies: typed FHIR R4 resources (v2/v3) or JSON, with context in errors.
+
+use bluebutton_fhir::{Bundle, Resource};
+use http::StatusCode;
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::error::{Error, Operation, redacted};
+
+/// Any FHIR resource (typed where a model exists).
+pub(crate) fn resource(operation: Operation, url: &Url, body: &[u8]) -> Result<Resource, Error> {
+    bluebutton_fhir::from_json_slice(body).map_err(|source| Error::Fhir {
+        operation,
+        url: redacted(url),
+        source,
+    })
+}
+
+/// A `Bundle`; any other resource type is [`Error::UnexpectedResource`].
+pub(crate) fn bundle(
+    operation: Operation,
+    url: &Url,
+    body: &[u8],
+    status: StatusCode,
+) -> Result<Bundle, Error> {
+    match resource(operation, url, body)? {
+        Resource::Bundle(bundle) => Ok(*bundle),
+        other => Err(Error::UnexpectedResource {
+            operation,
+            expected: "Bundle",
+            found: other.resource_type().to_owned(),
+            status,
+        }),
+    }
+}
+
+/// Any JSON type, with the JSON path of a decoding error.
+pub(crate) fn json<T: DeserializeOwned>(
+    operation: Operation,
+    url: &Url,
+    body: &[u8],
+) -> Result<T, Error> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(de).map_err(|e| Error::Json {
+        operation,
+        url: redacted(url),
+        json_path: e.path().to_string(),
+        source: e.into_inner(),
+    })
+}

@@ -1,0 +1,125 @@
+//! Rust SDK for the CMS Blue Button 2.0 API: one client for the OAuth 2.0 + PKCE flow, token
+//! refresh and storage, typed FHIR R4 claims and lazy paging.
+//!
+//! This crate composes [`bluebutton_config`], [`bluebutton_transport`], [`bluebutton_auth`]
+//! and [`bluebutton_fhir`] and re-exports what an app needs, so one dependency and one `use`
+//! get you started:
+//!
+//! - [`BlueButton`]: the client of one app (from a [`Config`], or
+//!   [`BlueButton::from_default_config`]), with [`BlueButton::builder`] for a token store,
+//!   your own `reqwest` client or [`Transport`], and an on-token-issued callback.
+//! - Connecting: [`BlueButton::new_auth_request`] → [`BlueButton::authorize_url`] →
+//!   [`BlueButton::exchange_code`] with the callback's query.
+//! - [`Beneficiary`]: a handle on one stored token. Every call gets a valid access token first
+//!   (refresh ahead of expiry, single flight; after a 401 `invalid_token` one refresh and one
+//!   replay), and refreshed tokens are saved in the [`TokenStore`].
+//! - Searches ([`Search`]): [`Beneficiary::explanation_of_benefit`] (claim types, service
+//!   dates), [`Beneficiary::coverage`], [`Beneficiary::patient`], each with `_lastUpdated`,
+//!   page size (1 to 50, checked before sending) and `startIndex`; results as the first page
+//!   ([`Search::send`]), a [`Stream`](futures_util::Stream) of pages ([`Search::pages`]) or of
+//!   typed resources ([`Search::resources`]), or all of them ([`Search::all`], capped by
+//!   [`PageLimits`]).
+//! - Paging follows each page's `next` link verbatim with the newest token, stops on a
+//!   repeated link, and refuses a link to another origin ([`Error::ForeignNextLink`]) before
+//!   sending anything.
+//! - Typed results (FHIR R4) for API v2 and v3; `_json` variants give
+//!   [`serde_json::Value`] for v1 (STU3) and for custom paths ([`Beneficiary::get_json`]).
+//! - Feature `blocking`: `bluebutton::blocking::BlueButton`, the same surface for synchronous
+//!   code (a small internal runtime; iterators instead of streams).
+//!
+//! # Example
+//!
+//! ```no_run
+//! use bluebutton::prelude::*;
+//!
+//! # async fn run() -> Result<(), bluebutton::Error> {
+//! let bb = BlueButton::from_default_config()?;
+//! let request = bb.new_auth_request();
+//! println!("Open {}", bb.authorize_url(&request));
+//! // Your callback handler receives `?code=...&state=...`:
+//! let beneficiary = bb.exchange_code(request, "code=...&state=...").await?;
+//!
+//! let mut claims = beneficiary.explanation_of_benefit().claim_type(ClaimType::Carrier).resources();
+//! while let Some(eob) = claims.try_next().await? {
+//!     println!("{:?}: {:?}", eob.claim_id(), eob.totals().paid);
+//! }
+//! let token = beneficiary.token().await?; // the newest token, to save
+//! # let _ = token; Ok(()) }
+//! ```
+//!
+//! # Mapping from the official SDKs
+//!
+//! | Python (`cms_bluebutton`) | Node (`cms-bluebutton-sdk`) | here |
+//! |---|---|---|
+//! | `BlueButton(config)` | `new BlueButton(config)` | [`BlueButton::new`], [`BlueButton::from_default_config`] |
+//! | `generate_auth_data()` | `generateAuthData()` | [`BlueButton::new_auth_request`] |
+//! | `generate_authorize_url(auth_data)` | `generateAuthorizeUrl(authData)` | [`BlueButton::authorize_url`] |
+//! | `get_authorization_token(auth_data, code, state)` | `getAuthorizationToken(authData, code, state, error)` | [`BlueButton::exchange_code`] |
+//! | `refresh_auth_token(token)` | `refreshAuthToken(token)` | [`BlueButton::refresh`], [`Beneficiary::refresh`] (automatic anyway) |
+//! | `get_patient_data(config)` | `getPatientData(token, config)` | [`Beneficiary::patient`] |
+//! | `get_coverage_data(config)` | `getCoverageData(token, config)` | [`Beneficiary::coverage`] |
+//! | `get_explaination_of_benefit_data(config)` | `getExplanationOfBenefitData(token, config)` | [`Beneficiary::explanation_of_benefit`] |
+//! | `get_profile_data(config)` | `getProfileData(token, config)` | [`Beneficiary::userinfo`] |
+//! | `get_insurance_card_data(config)` | `getInsuranceCardData(token, config)` | [`Beneficiary::insurance_card`] |
+//! | `get_custom_data(config)` | `getCustomData(path, token, config)` | [`Beneficiary::get_json`] |
+//! | `get_pages(data, config)` | `getPages(data, token)` | [`Search::pages`], [`Search::all`], [`Beneficiary::pages_json`] |
+//! | `extract_next_page_url(data)` | `extractNextPageUrl(data)` | [`Bundle::next_link`] |
+//! | — | — | [`BlueButton::metadata`], [`Beneficiary::revoke`], [`Beneficiary::introspect`] |
+#![deny(missing_docs)]
+
+mod beneficiary;
+#[cfg(feature = "blocking")]
+pub mod blocking;
+mod builder;
+mod client;
+mod decode;
+mod error;
+mod paging;
+mod params;
+mod resolve;
+mod search;
+
+pub use beneficiary::Beneficiary;
+pub use builder::BlueButtonBuilder;
+pub use client::BlueButton;
+pub use error::{Error, Operation, PagingLimit, ScopeCheck};
+pub use paging::{PageLimits, Pages, Resources};
+pub use params::{DateFilter, DatePrefix, DateValue};
+pub use search::{CoverageSearch, EobSearch, MAX_PAGE_SIZE, PatientSearch, Search, SearchResource};
+
+pub use bluebutton_auth::{
+    AuthError, AuthRequest, AuthorizationToken, CallbackQuery, FileStore, Introspection, Lang,
+    MemoryStore, Scope, ScopeAccess, ScopeResource, SqliteStore, TokenStore, UserInfo,
+};
+pub use bluebutton_config::{
+    ApiVersion, ClientSecret, Config, ConfigBuilder, ConfigError, Environment, RetrySettings,
+    Timeouts,
+};
+pub use bluebutton_fhir::bluebutton::{CoveragePart, CoverageStatus, EobTotals};
+pub use bluebutton_fhir::{
+    Bundle, CapabilityStatement, ClaimType, Coverage, ExplanationOfBenefit, OperationOutcome,
+    Patient, Resource,
+};
+pub use bluebutton_transport::{ErrorBody, Transport, TransportError};
+
+/// The underlying crates, for everything not re-exported at the top level.
+pub mod crates {
+    pub use bluebutton_auth as auth;
+    pub use bluebutton_config as config;
+    pub use bluebutton_fhir as fhir;
+    pub use bluebutton_transport as transport;
+}
+
+/// `use bluebutton::prelude::*;`: the client, its handles, the common types and the stream
+/// extension traits.
+pub mod prelude {
+    pub use crate::{
+        Beneficiary, BlueButton, Bundle, ClaimType, Config, Coverage, DateFilter, Error,
+        ExplanationOfBenefit, PageLimits, Patient, Scope,
+    };
+    pub use futures_util::{StreamExt as _, TryStreamExt as _};
+}
+
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;

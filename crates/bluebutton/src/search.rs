@@ -1,0 +1,338 @@
+//! [`Search`]: the ExplanationOfBenefit, Coverage and Patient search builders, their URLs, and
+//! their results (first page, page stream, resource stream, collect-all).
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use bluebutton_fhir::{Bundle, ClaimType, Coverage, ExplanationOfBenefit, Patient, Resource};
+use futures_util::TryStreamExt;
+use futures_util::stream;
+use time::Date;
+use url::Url;
+
+use crate::beneficiary::{Beneficiary, Needs};
+use crate::decode;
+use crate::error::{Error, Operation};
+use crate::paging::{PageLimits, Pages, Resources};
+use crate::params::DateFilter;
+
+/// The largest page size (`_count`) the server accepts.
+pub const MAX_PAGE_SIZE: u32 = 50;
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for bluebutton_fhir::ExplanationOfBenefit {}
+    impl Sealed for bluebutton_fhir::Coverage {}
+    impl Sealed for bluebutton_fhir::Patient {}
+}
+
+/// A resource type the Blue Button API can search and read: [`ExplanationOfBenefit`],
+/// [`Coverage`], [`Patient`]. Sealed.
+pub trait SearchResource: sealed::Sealed + Sized + Send + 'static {
+    /// The FHIR `resourceType` and path segment, e.g. `"Coverage"`.
+    const TYPE: &'static str;
+    /// Whether reading it needs a demographic scope (Patient).
+    const DEMOGRAPHIC: bool;
+    /// The typed resource, if `resource` is of this type.
+    fn from_resource(resource: Resource) -> Option<Self>;
+}
+
+impl SearchResource for ExplanationOfBenefit {
+    const TYPE: &'static str = "ExplanationOfBenefit";
+    const DEMOGRAPHIC: bool = false;
+    fn from_resource(resource: Resource) -> Option<Self> {
+        match resource {
+            Resource::ExplanationOfBenefit(r) => Some(*r),
+            _ => None,
+        }
+    }
+}
+
+impl SearchResource for Coverage {
+    const TYPE: &'static str = "Coverage";
+    const DEMOGRAPHIC: bool = false;
+    fn from_resource(resource: Resource) -> Option<Self> {
+        match resource {
+            Resource::Coverage(r) => Some(*r),
+            _ => None,
+        }
+    }
+}
+
+impl SearchResource for Patient {
+    const TYPE: &'static str = "Patient";
+    const DEMOGRAPHIC: bool = true;
+    fn from_resource(resource: Resource) -> Option<Self> {
+        match resource {
+            Resource::Patient(r) => Some(*r),
+            _ => None,
+        }
+    }
+}
+
+/// An ExplanationOfBenefit search.
+pub type EobSearch = Search<ExplanationOfBenefit>;
+/// A Coverage search.
+pub type CoverageSearch = Search<Coverage>;
+/// A Patient search.
+pub type PatientSearch = Search<Patient>;
+
+/// A search of one resource type for one beneficiary, built with setters and run with
+/// [`send`](Self::send) (first page), [`pages`](Self::pages), [`resources`](Self::resources)
+/// or [`all`](Self::all). Nothing is sent until then; the parameters are checked first (page
+/// size 1 to 50), and [`url`](Self::url) shows the exact first URL.
+///
+/// Only parameters the server honours exist here (bb2-api section 3): `_lastUpdated`,
+/// `_count`, `startIndex` for every type, plus `type` and `service-date` for claims. The
+/// server adds the beneficiary's own `patient`/`beneficiary` itself.
+///
+/// ```no_run
+/// # async fn run(beneficiary: bluebutton::Beneficiary) -> Result<(), bluebutton::Error> {
+/// use bluebutton::{ClaimType, DateFilter};
+/// use futures_util::TryStreamExt;
+/// use time::macros::date;
+///
+/// let mut claims = beneficiary
+///     .explanation_of_benefit()
+///     .claim_types([ClaimType::Carrier, ClaimType::Pde])
+///     .service_date(DateFilter::ge(date!(2023 - 01 - 01)))
+///     .page_size(50)
+///     .resources();
+/// while let Some(eob) = claims.try_next().await? {
+///     println!("{:?} {:?}", eob.claim_type(), eob.totals().paid);
+/// }
+/// # Ok(()) }
+/// ```
+#[must_use]
+pub struct Search<R> {
+    beneficiary: Beneficiary,
+    claim_types: Vec<ClaimType>,
+    service_dates: Vec<DateFilter>,
+    last_updated: Vec<DateFilter>,
+    page_size: Option<u32>,
+    start_index: Option<u32>,
+    limits: PageLimits,
+    _resource: PhantomData<fn() -> R>,
+}
+
+impl<R> Clone for Search<R> {
+    fn clone(&self) -> Self {
+        Self {
+            beneficiary: self.beneficiary.clone(),
+            claim_types: self.claim_types.clone(),
+            service_dates: self.service_dates.clone(),
+            last_updated: self.last_updated.clone(),
+            page_size: self.page_size,
+            start_index: self.start_index,
+            limits: self.limits,
+            _resource: PhantomData,
+        }
+    }
+}
+
+impl<R> fmt::Debug for Search<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Search")
+            .field("beneficiary", &self.beneficiary)
+            .field("claim_types", &self.claim_types)
+            .field("service_dates", &self.service_dates)
+            .field("last_updated", &self.last_updated)
+            .field("page_size", &self.page_size)
+            .field("start_index", &self.start_index)
+            .field("limits", &self.limits)
+            .finish()
+    }
+}
+
+impl Search<ExplanationOfBenefit> {
+    /// Only claims of this type (`type=`); may be called several times.
+    pub fn claim_type(mut self, claim_type: ClaimType) -> Self {
+        if !self.claim_types.contains(&claim_type) {
+            self.claim_types.push(claim_type);
+        }
+        self
+    }
+
+    /// Only claims of these types (`type=carrier,pde`).
+    pub fn claim_types(self, claim_types: impl IntoIterator<Item = ClaimType>) -> Self {
+        claim_types.into_iter().fold(self, Self::claim_type)
+    }
+
+    /// Adds a `service-date` comparison (repeatable; the server ANDs them).
+    pub fn service_date(mut self, filter: DateFilter) -> Self {
+        self.service_dates.push(filter);
+        self
+    }
+
+    /// Claims with service dates from `start` to `end`, both included (`ge` and `le`).
+    pub fn service_date_range(self, start: Date, end: Date) -> Self {
+        self.service_date(DateFilter::ge(start))
+            .service_date(DateFilter::le(end))
+    }
+}
+
+impl<R: SearchResource> Search<R> {
+    pub(crate) fn new(beneficiary: Beneficiary) -> Self {
+        let limits = beneficiary.shared.limits;
+        Self {
+            beneficiary,
+            claim_types: Vec::new(),
+            service_dates: Vec::new(),
+            last_updated: Vec::new(),
+            page_size: None,
+            start_index: None,
+            limits,
+            _resource: PhantomData,
+        }
+    }
+
+    /// Adds a `_lastUpdated` comparison (repeatable), e.g. to fetch only what changed since
+    /// the last sync.
+    pub fn last_updated(mut self, filter: DateFilter) -> Self {
+        self.last_updated.push(filter);
+        self
+    }
+
+    /// Resources last updated from `start` to `end`, both included (`ge` and `le`).
+    pub fn last_updated_range(
+        self,
+        start: impl Into<crate::DateValue>,
+        end: impl Into<crate::DateValue>,
+    ) -> Self {
+        self.last_updated(DateFilter::ge(start))
+            .last_updated(DateFilter::le(end))
+    }
+
+    /// Resources per page (`_count`, 1 to [`MAX_PAGE_SIZE`]; the server's default is 10).
+    /// Checked before sending: another value gives [`Error::InvalidPageSize`].
+    pub fn page_size(mut self, size: u32) -> Self {
+        self.page_size = Some(size);
+        self
+    }
+
+    /// Skips this many resources (`startIndex`; offset paging).
+    pub fn start_index(mut self, index: u32) -> Self {
+        self.start_index = Some(index);
+        self
+    }
+
+    /// Paging caps for [`pages`](Self::pages), [`resources`](Self::resources) and
+    /// [`all`](Self::all) (default: the client's).
+    pub fn limits(mut self, limits: PageLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The first page's URL: `{base}/v{n}/fhir/<type>/?<parameters>`, after checking the
+    /// parameters.
+    pub fn url(&self) -> Result<Url, Error> {
+        if let Some(size) = self.page_size
+            && !(1..=MAX_PAGE_SIZE).contains(&size)
+        {
+            return Err(Error::InvalidPageSize { value: size });
+        }
+        let mut url = self.beneficiary.shared.endpoints.fhir_base.clone();
+        let path = format!("{}{}/", url.path(), R::TYPE);
+        url.set_path(&path);
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        if !self.claim_types.is_empty() {
+            let types: Vec<&str> = self.claim_types.iter().map(|t| t.as_str()).collect();
+            pairs.push(("type", types.join(",")));
+        }
+        pairs.extend(
+            self.service_dates
+                .iter()
+                .map(|f| ("service-date", f.to_string())),
+        );
+        pairs.extend(
+            self.last_updated
+                .iter()
+                .map(|f| ("_lastUpdated", f.to_string())),
+        );
+        if let Some(size) = self.page_size {
+            pairs.push(("_count", size.to_string()));
+        }
+        if let Some(index) = self.start_index {
+            pairs.push(("startIndex", index.to_string()));
+        }
+        if !pairs.is_empty() {
+            url.query_pairs_mut().extend_pairs(pairs);
+        }
+        Ok(url)
+    }
+
+    fn operation() -> Operation {
+        Operation::Search(R::TYPE)
+    }
+
+    fn needs() -> Needs {
+        if R::DEMOGRAPHIC {
+            Needs::PatientScope
+        } else {
+            Needs::Nothing
+        }
+    }
+
+    /// The first page, typed (API v2/v3).
+    pub async fn send(&self) -> Result<Bundle, Error> {
+        self.beneficiary.shared.require_r4(Self::operation())?;
+        let url = self.url()?;
+        let response = self
+            .beneficiary
+            .get(url.clone(), Self::operation(), Self::needs())
+            .await?;
+        decode::bundle(Self::operation(), &url, response.body(), response.status())
+    }
+
+    /// The first page as JSON (any API version).
+    pub async fn send_json(&self) -> Result<serde_json::Value, Error> {
+        let url = self.url()?;
+        let response = self
+            .beneficiary
+            .get(url.clone(), Self::operation(), Self::needs())
+            .await?;
+        decode::json(Self::operation(), &url, response.body())
+    }
+
+    /// Every page, lazily, as typed Bundles (API v2/v3); see [`Pages`].
+    pub fn pages(&self) -> Pages<Bundle> {
+        match self
+            .beneficiary
+            .shared
+            .require_r4(Self::operation())
+            .and_then(|()| self.url())
+        {
+            Ok(url) => {
+                self.beneficiary
+                    .page_stream(url, Self::operation(), Self::needs(), self.limits)
+            }
+            Err(e) => failed(e),
+        }
+    }
+
+    /// Every page, lazily, as JSON (any API version).
+    pub fn pages_json(&self) -> Pages<serde_json::Value> {
+        match self.url() {
+            Ok(url) => {
+                self.beneficiary
+                    .page_stream(url, Self::operation(), Self::needs(), self.limits)
+            }
+            Err(e) => failed(e),
+        }
+    }
+
+    /// Every resource of every page, lazily, typed (API v2/v3).
+    pub fn resources(&self) -> Resources<R> {
+        Resources::from_pages(self.pages(), R::from_resource)
+    }
+
+    /// Every resource of every page, collected (up to the [`PageLimits`] caps; reaching one
+    /// is an error, never a silent truncation).
+    pub async fn all(&self) -> Result<Vec<R>, Error> {
+        self.resources().try_collect().await
+    }
+}
+
+fn failed<T: Send + 'static>(error: Error) -> Pages<T> {
+    Pages::new(Box::pin(stream::once(async { Err(error) })))
+}

@@ -1,0 +1,119 @@
+//! The blocking client against the sandbox (the sandbox runs on its own runtime; the client
+//! is used from plain synchronous code).
+
+mod common;
+
+use std::time::Duration;
+
+use bluebutton::blocking::BlueButton;
+use bluebutton::{ApiVersion, ClaimType, Error, ExplanationOfBenefit};
+use bluebutton_sandbox::{Approval, Sandbox, SandboxHandle};
+
+fn sandbox(
+    builder: bluebutton_sandbox::SandboxBuilder,
+) -> (tokio::runtime::Runtime, SandboxHandle) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let handle = rt.block_on(builder.start()).unwrap();
+    (rt, handle)
+}
+
+/// The authorize step, done with a plain blocking HTTP exchange through a transport of its own
+/// (pooled connections belong to the runtime that opened them, so the blocking client's
+/// transport is not used from another runtime).
+fn approve(bb: &BlueButton, request: &bluebutton::AuthRequest) -> String {
+    let url = bb.authorize_url(request);
+    let transport = bluebutton::Transport::new(bb.config()).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let response = rt
+        .block_on(transport.send_raw(bluebutton_transport::Request::get(url)))
+        .unwrap();
+    let location = response.headers()[http::header::LOCATION].to_str().unwrap();
+    url::Url::parse(location)
+        .unwrap()
+        .query()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+fn blocking_client_full_flow_with_paging_and_refresh() {
+    let (_rt, sandbox) = sandbox(
+        Sandbox::builder()
+            .claims_per_beneficiary(21)
+            .access_token_ttl(Duration::from_secs(1)),
+    );
+    let bb = BlueButton::new(common::config(&sandbox, ApiVersion::V2)).unwrap();
+    let request = bb.new_auth_request();
+    let query = approve(&bb, &request);
+    let beneficiary = bb.exchange_code(request, &query).unwrap();
+    assert_eq!(beneficiary.key(), sandbox.beneficiaries()[0].patient_id);
+
+    let patient = beneficiary.patient().send().unwrap();
+    assert_eq!(patient.patients().count(), 1);
+    assert!(!beneficiary.coverage().all().unwrap().is_empty());
+    assert_eq!(beneficiary.userinfo().unwrap().sub, beneficiary.key());
+
+    let pages: Vec<_> = beneficiary
+        .explanation_of_benefit()
+        .page_size(4)
+        .pages()
+        .collect::<Result<_, Error>>()
+        .unwrap();
+    assert_eq!(pages.len(), 6);
+    let eobs: Vec<ExplanationOfBenefit> = beneficiary
+        .explanation_of_benefit()
+        .page_size(3)
+        .resources()
+        .collect::<Result<_, Error>>()
+        .unwrap();
+    assert_eq!(eobs.len(), 21);
+    let kind = eobs[0].claim_type().unwrap();
+    let filtered = beneficiary
+        .explanation_of_benefit()
+        .claim_type(kind)
+        .all()
+        .unwrap();
+    assert!(filtered.iter().all(|e| e.claim_type() == Some(kind)));
+    let _: Option<ClaimType> = Some(kind);
+
+    assert!(bb.metadata().is_ok());
+    assert_eq!(
+        beneficiary.get_json("fhir/Coverage/").unwrap()["resourceType"],
+        "Bundle"
+    );
+    let counters = sandbox.counters();
+    assert!(counters.refreshes > 0, "1-second tokens were refreshed");
+    assert_eq!(counters.refresh_token_reuses, 0);
+}
+
+#[test]
+fn blocking_client_typed_errors() {
+    let (_rt, sandbox) = sandbox(Sandbox::builder().claims_per_beneficiary(2));
+    sandbox.queue_approval(Approval::approve_without_demographics());
+    let bb = bluebutton::BlueButton::builder(common::config(&sandbox, ApiVersion::V2))
+        .build_blocking()
+        .unwrap();
+    let request = bb.new_auth_request();
+    let query = approve(&bb, &request);
+    let beneficiary = bb.exchange_code(request, &query).unwrap();
+    assert!(matches!(
+        beneficiary.patient().send(),
+        Err(Error::ScopeNotGranted { .. })
+    ));
+    assert!(matches!(
+        beneficiary.explanation_of_benefit().page_size(0).send(),
+        Err(Error::InvalidPageSize { value: 0 })
+    ));
+    assert_eq!(beneficiary.explanation_of_benefit().all().unwrap().len(), 2);
+
+    sandbox.queue_approval(Approval::Deny);
+    let request = bb.new_auth_request();
+    let query = approve(&bb, &request);
+    assert!(matches!(
+        bb.exchange_code(request, &query),
+        Err(Error::Auth(bluebutton::AuthError::AccessDenied { .. }))
+    ));
+}

@@ -1,0 +1,283 @@
+//! The whole flow against the sandbox: authorize, consent, exchange, every data call, paging,
+//! revoke.
+
+mod common;
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+use bluebutton::prelude::*;
+use bluebutton::{ApiVersion, Operation};
+use bluebutton_sandbox::Sandbox;
+
+#[tokio::test]
+async fn full_flow_authorize_exchange_and_every_call() {
+    let sandbox = common::start(Sandbox::builder().claims_per_beneficiary(23)).await;
+    let issued = Arc::new(Mutex::new(Vec::new()));
+    let seen = issued.clone();
+    let bb = BlueButton::builder(common::config(&sandbox, ApiVersion::V2))
+        .on_token_issued(move |key, _| seen.lock().unwrap().push(key.to_owned()))
+        .build()
+        .unwrap();
+
+    let beneficiary = common::connect(&bb).await;
+    let expected = &sandbox.beneficiaries()[0];
+    assert_eq!(beneficiary.key(), expected.patient_id);
+    assert_eq!(
+        issued.lock().unwrap().as_slice(),
+        std::slice::from_ref(&expected.patient_id)
+    );
+
+    // Patient, Coverage: typed first pages.
+    let patients = beneficiary.patient().send().await.unwrap();
+    let patient = patients.patients().next().expect("one Patient");
+    assert_eq!(patient.id.as_deref(), Some(expected.patient_id.as_str()));
+    let coverage: Vec<Coverage> = beneficiary.coverage().all().await.unwrap();
+    assert!(!coverage.is_empty());
+    assert!(coverage.iter().all(|c| c.part().is_some()));
+
+    // Every EOB page, following the next links.
+    let pages: Vec<Bundle> = beneficiary
+        .explanation_of_benefit()
+        .page_size(5)
+        .pages()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(pages.len(), 5, "23 claims in pages of 5");
+    let ids: HashSet<String> = pages
+        .iter()
+        .flat_map(|p| p.explanation_of_benefits())
+        .filter_map(|e| e.id.clone())
+        .collect();
+    assert_eq!(ids.len(), 23, "every claim exactly once");
+
+    // The resources stream and collect-all agree.
+    let all: Vec<ExplanationOfBenefit> = beneficiary
+        .explanation_of_benefit()
+        .page_size(7)
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 23);
+
+    // Claim type filter: every result has the asked type.
+    let some_type = all[0].claim_type().expect("a claim type");
+    let filtered = beneficiary
+        .explanation_of_benefit()
+        .claim_type(some_type)
+        .all()
+        .await
+        .unwrap();
+    assert!(!filtered.is_empty());
+    assert!(filtered.iter().all(|e| e.claim_type() == Some(some_type)));
+
+    // Read by id.
+    let one: ExplanationOfBenefit = beneficiary
+        .read(all[0].id.as_deref().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(one.id, all[0].id);
+    let me: Patient = beneficiary.read(&expected.patient_id).await.unwrap();
+    assert_eq!(me.id.as_deref(), Some(expected.patient_id.as_str()));
+
+    // userinfo, metadata, custom path and absolute URL.
+    let profile = beneficiary.userinfo().await.unwrap();
+    assert_eq!(profile.sub, expected.patient_id);
+    let metadata = bb.metadata().await.unwrap();
+    assert_eq!(metadata.fhir_version.as_deref(), Some("4.0.1"));
+    let custom = beneficiary.get_json("fhir/Coverage/").await.unwrap();
+    assert_eq!(custom["resourceType"], "Bundle");
+    let absolute = bb.endpoints().fhir_base.join("Patient/").unwrap();
+    let custom = beneficiary.get_json(absolute.as_str()).await.unwrap();
+    assert_eq!(
+        custom["entry"][0]["resource"]["id"],
+        expected.patient_id.as_str()
+    );
+    let custom_pages: Vec<serde_json::Value> = beneficiary
+        .pages_json("fhir/ExplanationOfBenefit/?_count=10")
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(custom_pages.len(), 3);
+
+    // The newest token is always available, and a forced refresh rotates it.
+    let before = beneficiary.token().await.unwrap();
+    let after = beneficiary.refresh().await.unwrap();
+    assert_ne!(
+        before.access_token().secret(),
+        after.access_token().secret()
+    );
+    assert_eq!(
+        beneficiary.token().await.unwrap().access_token().secret(),
+        after.access_token().secret()
+    );
+    assert_eq!(
+        issued.lock().unwrap().len(),
+        2,
+        "the callback saw the refresh"
+    );
+    let counters = sandbox.counters();
+    assert_eq!(counters.refreshes, 1);
+    assert_eq!(counters.refresh_token_reuses, 0);
+
+    let introspection = beneficiary.introspect().await.unwrap();
+    assert!(introspection.active);
+
+    // Disconnect: the grant is gone and so is the stored token.
+    beneficiary.revoke().await.unwrap();
+    assert!(beneficiary.stored_token().await.unwrap().is_none());
+    let error = beneficiary.coverage().send().await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Auth(bluebutton::AuthError::TokenNotFound { .. })
+        ),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn v1_serves_json_and_refuses_typed_results() {
+    let sandbox = common::start(Sandbox::builder().claims_per_beneficiary(3)).await;
+    let bb = BlueButton::new(common::config(&sandbox, ApiVersion::V1)).unwrap();
+    let beneficiary = common::connect(&bb).await;
+    let before = sandbox.counters().requests_per_path.clone();
+    let error = beneficiary
+        .explanation_of_benefit()
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::UntypedVersion {
+                operation: Operation::Search("ExplanationOfBenefit"),
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(sandbox.counters().requests_per_path, before, "nothing sent");
+    let page = beneficiary
+        .explanation_of_benefit()
+        .send_json()
+        .await
+        .unwrap();
+    assert_eq!(page["resourceType"], "Bundle");
+    assert_eq!(page["entry"].as_array().unwrap().len(), 3);
+    assert!(bb.metadata_json().await.is_ok());
+}
+
+#[tokio::test]
+async fn denial_is_a_typed_error_and_nothing_is_stored() {
+    let sandbox = common::start(Sandbox::builder()).await;
+    sandbox.queue_approval(bluebutton_sandbox::Approval::Deny);
+    let bb = BlueButton::new(common::config(&sandbox, ApiVersion::V2)).unwrap();
+    let request = bb.new_auth_request();
+    let query = common::authorize(&bb, &request).await;
+    assert!(query.contains("error=access_denied"));
+    let error = bb.exchange_code(request, &query).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Auth(bluebutton::AuthError::AccessDenied { .. })
+        ),
+        "{error:?}"
+    );
+    assert_eq!(
+        sandbox.counters().token_posts,
+        0,
+        "no code exchange was tried"
+    );
+}
+
+#[tokio::test]
+async fn a_mismatched_state_never_reaches_the_token_endpoint() {
+    let sandbox = common::start(Sandbox::builder()).await;
+    let bb = BlueButton::new(common::config(&sandbox, ApiVersion::V2)).unwrap();
+    let first = bb.new_auth_request();
+    let query = common::authorize(&bb, &first).await;
+    let other = bb.new_auth_request();
+    let error = bb.exchange_code(other, &query).await.unwrap_err();
+    assert!(
+        matches!(error, Error::Auth(bluebutton::AuthError::StateMismatch)),
+        "{error:?}"
+    );
+    assert_eq!(sandbox.counters().token_posts, 0);
+}
+
+#[tokio::test]
+async fn exchange_code_as_uses_the_apps_key() {
+    let sandbox = common::start(Sandbox::builder().claims_per_beneficiary(2)).await;
+    let bb = BlueButton::new(common::config(&sandbox, ApiVersion::V2)).unwrap();
+    let request = bb.new_auth_request();
+    let query = common::authorize(&bb, &request).await;
+    let beneficiary = bb
+        .exchange_code_as("user-42", request, &query)
+        .await
+        .unwrap();
+    assert_eq!(beneficiary.key(), "user-42");
+    assert_eq!(
+        bb.beneficiary("user-42")
+            .explanation_of_benefit()
+            .all()
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn date_filters_are_understood_by_the_server() {
+    use time::macros::{date, datetime};
+    let sandbox = common::start(Sandbox::builder().claims_per_beneficiary(30)).await;
+    let bb = BlueButton::new(common::config(&sandbox, ApiVersion::V2)).unwrap();
+    let beneficiary = common::connect(&bb).await;
+    let eob = || beneficiary.explanation_of_benefit().page_size(50);
+
+    let everything = eob()
+        .service_date_range(date!(1900 - 01 - 01), date!(2100 - 12 - 31))
+        .last_updated(DateFilter::ge(datetime!(1990-01-01 00:00:00 UTC)))
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(everything.len(), 30);
+    let future = eob()
+        .service_date(DateFilter::gt(date!(2100 - 01 - 01)))
+        .all()
+        .await
+        .unwrap();
+    assert!(future.is_empty());
+    let not_updated_since = eob()
+        .last_updated(DateFilter::lt(date!(1990 - 01 - 01)))
+        .all()
+        .await
+        .unwrap();
+    assert!(not_updated_since.is_empty());
+
+    // A split at some claim's date: the two halves partition the claims.
+    let (_, end) = everything[0].billable_period_dates();
+    let split = end.expect("a billable period");
+    let before = eob()
+        .service_date(DateFilter::lt(split))
+        .all()
+        .await
+        .unwrap();
+    let after = eob()
+        .service_date(DateFilter::ge(split))
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(before.len() + after.len(), 30);
+    assert!(!after.is_empty());
+
+    let coverage = beneficiary
+        .coverage()
+        .last_updated(DateFilter::ge(date!(1990 - 01 - 01)))
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(coverage.len(), 4);
+}
