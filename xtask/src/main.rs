@@ -1,5 +1,6 @@
 //! `cargo xtask`: the project's automation entry point (CI checks, and later codegen, suites and benchmarks).
 
+mod bench;
 mod ci;
 mod cmd;
 mod codegen;
@@ -29,6 +30,8 @@ enum Command {
     Suite(suite::SuiteArgs),
     /// Check the dependency policy (one reqwest major, no banned crates) over `cargo metadata`.
     Deps,
+    /// Measure end to end, parse, concurrency, memory (and with --build, build cost) against the sandbox.
+    Bench(bench::BenchArgs),
     /// Run every cargo-fuzz target in fuzz/ for N seconds (needs `cargo install cargo-fuzz`).
     Fuzz(fuzz::FuzzArgs),
 }
@@ -40,6 +43,7 @@ fn main() -> ExitCode {
         Command::Suite(args) => suite::run(&args),
         Command::Deps => deps::run(),
         Command::Fuzz(args) => fuzz::run(&args),
+        Command::Bench(args) => bench::run(&args),
         Command::Codegen(args) => codegen::run(&args).map_err(|err| cmd::StepFailed {
             step: "codegen".to_owned(),
             detail: err.to_string(),

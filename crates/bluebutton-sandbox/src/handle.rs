@@ -44,6 +44,8 @@ pub struct Counters {
     pub refresh_token_reuses: u64,
     /// Approved authorizations (codes issued).
     pub authorizations: u64,
+    /// TCP connections accepted (a client that pools connections opens few).
+    pub connections_accepted: u64,
     /// Server errors, throttles, dropped connections and denials injected (latency is not a fault here).
     pub faults_injected: u64,
     /// The same, by kind.

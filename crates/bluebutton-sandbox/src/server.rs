@@ -10,7 +10,7 @@ use tokio::sync::{Notify, watch};
 use tokio::task::{JoinHandle, JoinSet};
 
 use crate::router;
-use crate::state::AppState;
+use crate::state::{AppState, CounterCells};
 
 /// Lets a handler close its connection without answering (request extension).
 #[derive(Clone, Debug)]
@@ -57,13 +57,14 @@ impl Drop for Server {
 /// Starts serving `listener` in the background.
 pub(crate) fn spawn(listener: TcpListener, state: Arc<AppState>) -> Server {
     let (stop, mut stopped) = watch::channel(false);
-    let app = router::build(state);
+    let app = router::build(Arc::clone(&state));
     let task = tokio::spawn(async move {
         let mut connections = JoinSet::new();
         loop {
             tokio::select! {
                 accepted = listener.accept() => {
                     let Ok((stream, _)) = accepted else { continue };
+                    CounterCells::bump(&state.counters.connections);
                     let _ = stream.set_nodelay(true);
                     let notify = Arc::new(Notify::new());
                     let service = app.clone().layer(axum::Extension(ConnectionDropper(Arc::clone(&notify))));

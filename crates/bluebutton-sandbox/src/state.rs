@@ -36,6 +36,7 @@ pub(crate) struct CounterCells {
     pub(crate) throttled: AtomicU64,
     pub(crate) dropped: AtomicU64,
     pub(crate) delayed: AtomicU64,
+    pub(crate) connections: AtomicU64,
     pub(crate) per_path: Mutex<BTreeMap<String, u64>>,
 }
 
@@ -63,6 +64,7 @@ impl CounterCells {
             refreshes: get(&self.refreshes),
             refresh_token_reuses: get(&self.refresh_token_reuses),
             authorizations: get(&self.authorizations),
+            connections_accepted: get(&self.connections),
             faults_injected: faults.server_errors
                 + faults.throttled
                 + faults.dropped_connections

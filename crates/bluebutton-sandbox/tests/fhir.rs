@@ -361,3 +361,29 @@ async fn rate_limit_headers_are_numbers_on_fhir_and_none_elsewhere() {
     assert_eq!(meta.headers()["x-ratelimit-remaining"], "None");
     assert_eq!(sb.counters().requests_to("/v2/fhir/Coverage/"), 3);
 }
+
+#[tokio::test]
+async fn counts_accepted_connections_not_requests() {
+    let sb = Sandbox::builder().start().await.expect("start");
+    assert_eq!(sb.counters().connections_accepted, 0);
+    let pooled = client();
+    for _ in 0..3 {
+        let response = pooled
+            .get(url(&sb, "/v2/fhir/metadata"))
+            .send()
+            .await
+            .expect("get");
+        response.bytes().await.expect("body");
+    }
+    assert_eq!(
+        sb.counters().connections_accepted,
+        1,
+        "one pooled connection"
+    );
+    client()
+        .get(url(&sb, "/v2/fhir/metadata"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(sb.counters().connections_accepted, 2, "a second client");
+}

@@ -61,6 +61,7 @@ mod request;
 mod response;
 mod retry;
 mod transport;
+mod verifier;
 mod www_authenticate;
 
 pub use body::DEFAULT_MAX_RESPONSE_BYTES;
