@@ -17,8 +17,14 @@ use crate::cmd::{StepFailed, cargo};
 pub(crate) const BANNED: &[(&str, &str)] = &[
     ("backoff", "unmaintained; the transport uses backon"),
     ("instant", "unmaintained; use std::time or web-time"),
-    ("serde_yml", "unmaintained fork of serde_yaml; use yaml_serde"),
-    ("serde_yaml", "deprecated and unmaintained; use yaml_serde (aliased as serde_yaml)"),
+    (
+        "serde_yml",
+        "unmaintained fork of serde_yaml; use yaml_serde",
+    ),
+    (
+        "serde_yaml",
+        "deprecated and unmaintained; use yaml_serde (aliased as serde_yaml)",
+    ),
 ];
 
 /// Crates allowed at most one major version in the normal dependency graph.
@@ -35,7 +41,10 @@ pub(crate) fn run() -> Result<(), StepFailed> {
         .output()
         .map_err(|err| failed(format!("could not start cargo metadata: {err}")))?;
     if !output.status.success() {
-        return Err(failed(format!("cargo metadata exited with {}", output.status)));
+        return Err(failed(format!(
+            "cargo metadata exited with {}",
+            output.status
+        )));
     }
     let metadata: Value = serde_json::from_slice(&output.stdout)
         .map_err(|err| failed(format!("cargo metadata printed invalid JSON: {err}")))?;

@@ -22,6 +22,8 @@ use crate::cmd::{StepFailed, workspace_root};
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Setup (once): cargo install cargo-fuzz --locked
+cargo-fuzz needs nightly-only compiler flags; on the stable toolchain this command unlocks them
+with RUSTC_BOOTSTRAP=1 (set it yourself when running cargo fuzz by hand). See fuzz/README.md.
 Runs, per target: RUSTC_BOOTSTRAP=1 cargo fuzz run <target> --sanitizer none \\
     fuzz/corpus/<target> fuzz/seeds/<target> [../shared/fixtures/...] \\
     -- -max_total_time=<seconds> -print_final_stats=1
@@ -206,11 +208,22 @@ fn run_target(root: &Path, target: &str, args: &FuzzArgs) -> Result<Outcome, Ste
     let stderr = String::from_utf8_lossy(&output.stderr);
     let executions = stderr
         .lines()
+        .rev()
         .filter_map(|l| l.trim().strip_prefix("stat::number_of_executed_units:"))
-        .filter_map(|n| n.trim().parse().ok())
-        .last();
-    let tail: Vec<&str> = stderr.lines().rev().take(25).collect();
-    for line in tail.iter().rev() {
+        .find_map(|n| n.trim().parse().ok());
+    // The panic message (if any), then the final statistics.
+    let lines: Vec<&str> = stderr.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        if line.contains("panicked at") {
+            for shown in lines.iter().skip(i).take(3) {
+                println!("    | {shown}");
+            }
+        }
+    }
+    for line in lines
+        .iter()
+        .filter(|l| l.starts_with("stat::") || l.starts_with("Done "))
+    {
         println!("    | {line}");
     }
     let artifacts: Vec<PathBuf> = list_files(&artifacts_dir)
@@ -236,11 +249,6 @@ fn run_target(root: &Path, target: &str, args: &FuzzArgs) -> Result<Outcome, Ste
 
 fn list_files(dir: &Path) -> Vec<PathBuf> {
     std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .collect()
-        })
+        .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
         .unwrap_or_default()
 }

@@ -6,6 +6,7 @@ mod cmd;
 mod codegen;
 mod deps;
 mod fuzz;
+mod reliability;
 mod suite;
 
 use std::process::ExitCode;
@@ -26,7 +27,8 @@ enum Command {
     Ci(ci::CiArgs),
     /// Generate the FHIR R4 models of bluebutton-fhir from StructureDefinitions (`--check`: verify only).
     Codegen(codegen::CodegenArgs),
-    /// Run an end-to-end suite against a local sandbox (`official-sdk`: the official Python SDK; needs PyPI).
+    /// Run an end-to-end suite against a local sandbox (`official-sdk`: the official Python SDK; needs PyPI;
+    /// `reliability`: faults, refresh storms, security checks and hostile input, with their figures).
     Suite(suite::SuiteArgs),
     /// Check the dependency policy (one reqwest major, no banned crates) over `cargo metadata`.
     Deps,

@@ -16,6 +16,8 @@ use crate::cmd::{StepFailed, cargo, run_step, workspace_root};
 pub(crate) enum SuiteName {
     /// The official Python SDK against `cargo run --example serve` on 127.0.0.1:8000.
     OfficialSdk,
+    /// The reliability and security suite (crates/bluebutton-reliability), printing its figures.
+    Reliability,
 }
 
 /// Options of `cargo xtask suite`.
@@ -30,6 +32,7 @@ pub(crate) struct SuiteArgs {
 pub(crate) fn run(args: &SuiteArgs) -> Result<(), StepFailed> {
     match args.suite {
         SuiteName::OfficialSdk => official_sdk(),
+        SuiteName::Reliability => crate::reliability::run(),
     }
 }
 
