@@ -23,6 +23,7 @@ pub struct CallbackQuery {
     state: Option<CsrfToken>,
     error: Option<String>,
     error_description: Option<String>,
+    iss: Option<String>,
 }
 
 impl CallbackQuery {
@@ -39,7 +40,7 @@ impl CallbackQuery {
         for (name, value) in form_urlencoded_pairs(query) {
             if !matches!(
                 name.as_str(),
-                "code" | "state" | "error" | "error_description"
+                "code" | "state" | "error" | "error_description" | "iss"
             ) {
                 continue;
             }
@@ -54,6 +55,7 @@ impl CallbackQuery {
                 "code" => out.code.replace(AuthorizationCode::new(value)).is_some(),
                 "state" => out.state.replace(CsrfToken::new(value)).is_some(),
                 "error" => out.error.replace(value).is_some(),
+                "iss" => out.iss.replace(value).is_some(),
                 _ => out.error_description.replace(value).is_some(),
             };
             if duplicate {
@@ -88,13 +90,56 @@ impl CallbackQuery {
         self.error_description.as_deref()
     }
 
+    /// The RFC 9207 `iss` parameter (the issuer that sent this response), if any. Blue
+    /// Button never sends one.
+    pub fn iss(&self) -> Option<&str> {
+        self.iss.as_deref()
+    }
+
     /// Checks the callback against the expected state and returns the code.
     ///
-    /// In order: an `error` parameter becomes [`AuthError::AccessDenied`],
+    /// Without a known expected issuer, a callback that carries an RFC 9207 `iss` is
+    /// refused ([`AuthError::IssuerMismatch`]): it cannot be matched, so it fails closed. Use
+    /// [`verify_with_issuer`](Self::verify_with_issuer) (as
+    /// [`crate::AuthClient::exchange_code`] does) to accept the right issuer. Otherwise as
+    /// `verify_with_issuer`.
+    pub fn verify(&self, expected_state: &CsrfToken) -> Result<&AuthorizationCode, AuthError> {
+        self.check(expected_state, None)
+    }
+
+    /// Checks the callback against the expected state and issuer and returns the code.
+    ///
+    /// In order: an `iss` parameter (RFC 9207 mix-up defence) that differs from
+    /// `expected_issuer` is [`AuthError::IssuerMismatch`] (compared as strings, ignoring
+    /// one trailing `/` on each side, so the configured base URL `https://host/` matches
+    /// the server's issuer `https://host`); an absent `iss` is accepted (Blue Button never
+    /// sends one). Then an `error` parameter becomes [`AuthError::AccessDenied`],
     /// [`AuthError::BeneficiaryNotFound`] or [`AuthError::AuthorizationFailed`] (so an error
     /// callback can never reach the token endpoint); then a missing state, a state that
     /// differs (compared in constant time) and a missing code are errors.
-    pub fn verify(&self, expected_state: &CsrfToken) -> Result<&AuthorizationCode, AuthError> {
+    pub fn verify_with_issuer(
+        &self,
+        expected_state: &CsrfToken,
+        expected_issuer: &Url,
+    ) -> Result<&AuthorizationCode, AuthError> {
+        self.check(expected_state, Some(expected_issuer))
+    }
+
+    fn check(
+        &self,
+        expected_state: &CsrfToken,
+        expected_issuer: Option<&Url>,
+    ) -> Result<&AuthorizationCode, AuthError> {
+        if let Some(found) = &self.iss {
+            let trim = |s: &str| s.strip_suffix('/').unwrap_or(s).to_owned();
+            let expected = expected_issuer.map(|url| trim(url.as_str()));
+            if expected.as_deref() != Some(trim(found).as_str()) {
+                return Err(AuthError::IssuerMismatch {
+                    expected,
+                    found: found.clone(),
+                });
+            }
+        }
         if let Some(error) = &self.error {
             let description = self.error_description.clone();
             return Err(match error.as_str() {
@@ -138,6 +183,7 @@ impl fmt::Debug for CallbackQuery {
             .field("state", &redacted(self.state.is_some()))
             .field("error", &self.error)
             .field("error_description", &self.error_description)
+            .field("iss", &self.iss)
             .finish()
     }
 }
@@ -229,6 +275,59 @@ mod tests {
         assert!(matches!(
             CallbackQuery::parse(&huge),
             Err(AuthError::CallbackTooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn iss_must_be_the_expected_issuer_when_present() {
+        let s = state("s1234567890123456");
+        let issuer = Url::parse("https://sandbox.bluebutton.cms.gov/").unwrap();
+        let with = |iss: &str| {
+            CallbackQuery::parse(&format!("code=a&state=s1234567890123456&iss={iss}")).unwrap()
+        };
+        // Absent: accepted (Blue Button never sends one).
+        let absent = CallbackQuery::parse("code=a&state=s1234567890123456").unwrap();
+        assert!(absent.verify_with_issuer(&s, &issuer).is_ok());
+        assert!(absent.verify(&s).is_ok());
+        // The server's issuer has no trailing slash; one trailing slash is ignored.
+        for good in [
+            "https%3A%2F%2Fsandbox.bluebutton.cms.gov",
+            "https%3A%2F%2Fsandbox.bluebutton.cms.gov%2F",
+        ] {
+            let q = with(good);
+            assert_eq!(q.iss().map(|i| i.starts_with("https://")), Some(true));
+            assert_eq!(q.verify_with_issuer(&s, &issuer).unwrap().secret(), "a");
+        }
+        for bad in [
+            "https%3A%2F%2Fevil.example",
+            "https%3A%2F%2Fsandbox.bluebutton.cms.gov%2F%2F",
+            "http%3A%2F%2Fsandbox.bluebutton.cms.gov",
+            "",
+        ] {
+            match with(bad).verify_with_issuer(&s, &issuer) {
+                Err(AuthError::IssuerMismatch { expected, .. }) => assert_eq!(
+                    expected.as_deref(),
+                    Some("https://sandbox.bluebutton.cms.gov")
+                ),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+        // Checked before `error`, and without a known issuer any `iss` fails closed.
+        let err = CallbackQuery::parse("error=access_denied&iss=https%3A%2F%2Fevil.example")
+            .unwrap()
+            .verify_with_issuer(&s, &issuer)
+            .unwrap_err();
+        assert!(matches!(err, AuthError::IssuerMismatch { .. }));
+        let err = with("https%3A%2F%2Fsandbox.bluebutton.cms.gov")
+            .verify(&s)
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            AuthError::IssuerMismatch { expected: None, .. }
+        ));
+        assert!(matches!(
+            CallbackQuery::parse("iss=a&iss=a"),
+            Err(AuthError::DuplicateParameter { name }) if name == "iss"
         ));
     }
 

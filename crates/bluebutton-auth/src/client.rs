@@ -23,6 +23,7 @@ use crate::reply::classify_error;
 use crate::request::AuthRequest;
 use crate::token::{AuthorizationToken, redacted_json_message};
 use crate::userinfo::UserInfo;
+use bluebutton_transport::Secrets;
 
 type OAuthClient =
     BasicClient<EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
@@ -74,6 +75,8 @@ struct Inner {
     client_id: String,
     client_secret: bluebutton_config::ClientSecret,
     redirect_uri: Url,
+    /// The expected RFC 9207 issuer: the configured base URL.
+    issuer: Url,
     endpoints: Endpoints,
     oauth: OAuthClient,
 }
@@ -94,6 +97,7 @@ impl AuthClient {
                 client_id: config.client_id().to_owned(),
                 client_secret: config.client_secret().clone(),
                 redirect_uri: config.callback_url().clone(),
+                issuer: config.base_url().clone(),
                 endpoints,
                 oauth,
             }),
@@ -117,8 +121,10 @@ impl AuthClient {
 
     /// Checks the callback against `request` and exchanges the code for a token.
     ///
-    /// The callback is checked first ([`CallbackQuery::verify`]): an `error=` callback, a
-    /// missing or mismatched state or a missing code fails without any HTTP request. Then
+    /// The callback is checked first ([`CallbackQuery::verify_with_issuer`], the expected
+    /// issuer being the configured base URL): an `iss` from another issuer, an `error=`
+    /// callback, a missing or mismatched state or a missing code fails without any HTTP
+    /// request. Then
     /// one POST to the token endpoint: HTTP Basic client authentication,
     /// `grant_type=authorization_code`, `code`, `code_verifier` and the same `redirect_uri`
     /// as the authorize URL. It is never retried (codes are single-use). `request` is
@@ -129,7 +135,13 @@ impl AuthClient {
         callback: &CallbackQuery,
     ) -> Result<AuthorizationToken, AuthError> {
         let (state, verifier) = request.into_parts();
-        let code = callback.verify(&state)?.clone();
+        let code = callback
+            .verify_with_issuer(&state, &self.inner.issuer)?
+            .clone();
+        let mut secrets = self.client_secrets();
+        secrets.push(code.secret());
+        secrets.push(verifier.secret());
+        secrets.push(state.secret());
         let http = CapturingClient::new(&self.inner.transport, self.inner.endpoints.token.clone());
         let result = self
             .inner
@@ -138,7 +150,8 @@ impl AuthClient {
             .set_pkce_verifier(verifier)
             .request_async(&http)
             .await;
-        let outcome = token_outcome(Endpoint::TokenExchange, http.take(), result.err());
+        secrets.absorb(http.take_secrets());
+        let outcome = token_outcome(Endpoint::TokenExchange, http.take(), result.err(), &secrets);
         tracing::debug!(ok = outcome.is_ok(), "authorization code exchanged");
         outcome
     }
@@ -159,6 +172,9 @@ impl AuthClient {
             .ok_or_else(|| AuthError::NoRefreshToken {
                 key: token.patient().unwrap_or("").to_owned(),
             })?;
+        let mut secrets = self.client_secrets();
+        secrets.push(refresh.secret());
+        secrets.push(token.access_token().secret());
         let http = CapturingClient::new(&self.inner.transport, self.inner.endpoints.token.clone());
         let result = self
             .inner
@@ -166,7 +182,8 @@ impl AuthClient {
             .exchange_refresh_token(refresh)
             .request_async(&http)
             .await;
-        let outcome = token_outcome(Endpoint::TokenRefresh, http.take(), result.err())
+        secrets.absorb(http.take_secrets());
+        let outcome = token_outcome(Endpoint::TokenRefresh, http.take(), result.err(), &secrets)
             .map(|new| new.keep_refresh_token_from(token));
         tracing::debug!(ok = outcome.is_ok(), "token refreshed");
         outcome
@@ -205,7 +222,9 @@ impl AuthClient {
     pub async fn userinfo(&self, access_token: &AccessToken) -> Result<UserInfo, AuthError> {
         let request =
             Request::get(self.inner.endpoints.userinfo.clone()).bearer(access_token.secret());
-        let response = self.send(Endpoint::UserInfo, request).await?;
+        let mut secrets = self.client_secrets();
+        secrets.push(access_token.secret());
+        let response = self.send(Endpoint::UserInfo, request, &secrets).await?;
         decode_json(Endpoint::UserInfo, &response)
     }
 
@@ -225,10 +244,27 @@ impl AuthClient {
                 self.inner.client_secret.expose_secret(),
             )
             .retry(false);
-        self.send(endpoint, request).await
+        let mut secrets = self.client_secrets();
+        secrets.push(token.secret());
+        self.send(endpoint, request, &secrets).await
     }
 
-    async fn send(&self, endpoint: Endpoint, request: Request) -> Result<Response, AuthError> {
+    /// The client secret in every form a request carries it (plain and Basic-encoded).
+    fn client_secrets(&self) -> Secrets {
+        let mut secrets = Secrets::new();
+        secrets.push_basic(
+            &self.inner.client_id,
+            self.inner.client_secret.expose_secret(),
+        );
+        secrets
+    }
+
+    async fn send(
+        &self,
+        endpoint: Endpoint,
+        request: Request,
+        secrets: &Secrets,
+    ) -> Result<Response, AuthError> {
         let response = self
             .inner
             .transport
@@ -238,7 +274,7 @@ impl AuthClient {
         if response.status().is_success() {
             Ok(response)
         } else {
-            Err(classify_error(endpoint, &response))
+            Err(classify_error(endpoint, &response, secrets))
         }
     }
 }
@@ -260,6 +296,7 @@ fn token_outcome<RE>(
     endpoint: Endpoint,
     captured: Option<Response>,
     error: Option<RequestTokenError<bluebutton_transport::TransportError, RE>>,
+    secrets: &Secrets,
 ) -> Result<AuthorizationToken, AuthError>
 where
     RE: oauth2::ErrorResponse + 'static,
@@ -270,7 +307,7 @@ where
             AuthorizationToken::from_response_json(response.body(), received_at)
                 .map_err(|problem| AuthError::InvalidTokenResponse { endpoint, problem })
         }
-        (Some(response), _) => Err(classify_error(endpoint, &response)),
+        (Some(response), _) => Err(classify_error(endpoint, &response, secrets)),
         (None, Some(RequestTokenError::Request(source))) => {
             Err(AuthError::Transport { endpoint, source })
         }

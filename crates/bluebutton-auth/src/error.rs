@@ -17,6 +17,9 @@ pub enum TokenResponseProblem {
     /// `expires_in` is negative.
     #[error("`expires_in` is negative ({0})")]
     NegativeExpiresIn(i64),
+    /// `expires_in` is so large that the expiry instant cannot be represented (past year 9999).
+    #[error("`expires_in` ({0} s) puts the expiry past the representable date range")]
+    ExpiresInOutOfRange(u64),
     /// `token_type` is not `Bearer` (case-insensitive).
     #[error("`token_type` is {0:?}, expected Bearer")]
     UnsupportedTokenType(String),
@@ -97,6 +100,19 @@ pub enum AuthError {
     /// The callback's `state` differs from the one sent (possible CSRF or a mixed-up session).
     #[error("the callback `state` does not match the authorization request")]
     StateMismatch,
+    /// The callback's RFC 9207 `iss` is not the expected issuer (possible mix-up attack: the
+    /// response came from another authorization server). Nothing was exchanged.
+    #[error(
+        "the callback `iss` {found:?} is not the expected issuer {}",
+        expected.as_deref().map_or("(none known)".to_owned(), |e| format!("{e:?}"))
+    )]
+    IssuerMismatch {
+        /// The expected issuer (the configured base URL without its trailing `/`), or `None`
+        /// when the callback was verified without one.
+        expected: Option<String>,
+        /// The `iss` the callback carried.
+        found: String,
+    },
     /// A callback parameter appears more than once.
     #[error("the callback repeats the `{name}` parameter")]
     DuplicateParameter {

@@ -6,9 +6,21 @@ use std::pin::Pin;
 use std::sync::Mutex;
 
 use bluebutton_transport::{Request, Response, Transport, TransportError};
-use http::header::CONTENT_TYPE;
+use http::header::{AUTHORIZATION, CONTENT_TYPE};
 use http::{HeaderValue, Method};
 use url::Url;
+
+use bluebutton_transport::Secrets;
+
+/// Form fields whose values are credentials, scrubbed from error texts.
+const SECRET_FORM_FIELDS: &[&str] = &[
+    "access_token",
+    "client_secret",
+    "code",
+    "code_verifier",
+    "refresh_token",
+    "token",
+];
 
 /// Sends one `oauth2` request through [`Transport::send_raw`] and remembers the reply.
 ///
@@ -22,6 +34,7 @@ pub(crate) struct CapturingClient<'t> {
     transport: &'t Transport,
     url: Url,
     captured: Mutex<Option<Response>>,
+    secrets: Mutex<Secrets>,
 }
 
 impl<'t> CapturingClient<'t> {
@@ -32,6 +45,7 @@ impl<'t> CapturingClient<'t> {
             transport,
             url,
             captured: Mutex::new(None),
+            secrets: Mutex::new(Secrets::new()),
         }
     }
 
@@ -43,11 +57,21 @@ impl<'t> CapturingClient<'t> {
             .take()
     }
 
+    /// The secrets the request sent carried (credential form fields, `Authorization`).
+    pub(crate) fn take_secrets(&self) -> Secrets {
+        std::mem::take(
+            &mut *self
+                .secrets
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+
     async fn send(
         &self,
         request: oauth2::HttpRequest,
     ) -> Result<oauth2::HttpResponse, TransportError> {
-        let request = to_transport(self.url.clone(), request);
+        let request = to_transport(self.url.clone(), request, &self.secrets);
         let response = self.transport.send_raw(request).await?;
         let mut builder = http::Response::builder().status(response.status());
         if let Some(headers) = builder.headers_mut() {
@@ -76,20 +100,33 @@ impl<'c> oauth2::AsyncHttpClient<'c> for CapturingClient<'_> {
 
 /// Rebuilds `oauth2`'s POST as a transport form request, so the transport knows which field
 /// values are secrets, with retries off (codes and refresh tokens are single-use).
-fn to_transport(url: Url, request: oauth2::HttpRequest) -> Request {
+fn to_transport(url: Url, request: oauth2::HttpRequest, secrets: &Mutex<Secrets>) -> Request {
+    let mut secrets = secrets
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let (parts, body) = request.into_parts();
     let mut out = if parts.method == Method::POST
         && parts.headers.get(CONTENT_TYPE).map(HeaderValue::as_bytes)
             == Some(b"application/x-www-form-urlencoded")
     {
-        let fields = url::form_urlencoded::parse(&body)
+        let fields: Vec<(String, String)> = url::form_urlencoded::parse(&body)
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
+        for (name, value) in &fields {
+            if SECRET_FORM_FIELDS.contains(&name.as_str()) {
+                secrets.push(value);
+            }
+        }
         Request::post_form(url, fields)
     } else {
         Request::new(parts.method, url)
     };
     for (name, value) in &parts.headers {
+        if name == AUTHORIZATION
+            && let Ok(text) = value.to_str()
+        {
+            secrets.push_authorization(text);
+        }
         if name != CONTENT_TYPE {
             out = out.header(name.clone(), value.clone());
         }

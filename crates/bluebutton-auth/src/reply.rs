@@ -6,6 +6,7 @@ use http::StatusCode;
 use serde::Deserialize;
 
 use crate::error::{AuthError, Endpoint};
+use bluebutton_transport::Secrets;
 
 /// Every error shape the server uses (`{"error"}`, `{"status_code","error","error_description"}`,
 /// `{"detail"}`, `{"status_code","message"}`), leniently.
@@ -30,8 +31,16 @@ struct ErrorShape {
 /// - 400 `invalid_request` "Refresh token not found." (the server no longer knows the token);
 /// - any 401/403 whose description asks the user to "re-authenticate".
 ///
-/// A 5xx reply is always [`AuthError::UnexpectedStatus`]. The same "re-authenticate" 401/403 rule applies to the userinfo endpoint's `{"detail"}`.
-pub(crate) fn classify_error(endpoint: Endpoint, response: &Response) -> AuthError {
+/// A 5xx reply is always [`AuthError::UnexpectedStatus`]. The same "re-authenticate" 401/403
+/// rule applies to the userinfo endpoint's `{"detail"}`.
+///
+/// Every secret the request carried (`secrets`) is replaced by `[redacted]` in the texts
+/// taken from the reply, so a server echoing a token cannot leak it into the error.
+pub(crate) fn classify_error(
+    endpoint: Endpoint,
+    response: &Response,
+    secrets: &Secrets,
+) -> AuthError {
     let status = response.status();
     if status.is_server_error() {
         // e.g. introspect's 500 `{"error": "Server Error (500)"}` for an unknown token: a
@@ -39,10 +48,16 @@ pub(crate) fn classify_error(endpoint: Endpoint, response: &Response) -> AuthErr
         return AuthError::UnexpectedStatus {
             endpoint,
             status,
-            excerpt: excerpt(response.body()),
+            excerpt: excerpt(response.body(), secrets),
         };
     }
-    let shape: ErrorShape = serde_json::from_slice(response.body()).unwrap_or_default();
+    let parsed: ErrorShape = serde_json::from_slice(response.body()).unwrap_or_default();
+    let shape = ErrorShape {
+        error: secrets.scrub_opt(parsed.error),
+        error_description: secrets.scrub_opt(parsed.error_description),
+        detail: secrets.scrub_opt(parsed.detail),
+        message: secrets.scrub_opt(parsed.message),
+    };
     let description = shape.error_description.clone();
     let text = description
         .as_deref()
@@ -86,13 +101,14 @@ pub(crate) fn classify_error(endpoint: Endpoint, response: &Response) -> AuthErr
     AuthError::UnexpectedStatus {
         endpoint,
         status,
-        excerpt: excerpt(response.body()),
+        excerpt: excerpt(response.body(), secrets),
     }
 }
 
-/// The first 200 characters of a body, lossily decoded, whitespace collapsed.
-pub(crate) fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
+/// The first 200 characters of a body, lossily decoded, secrets scrubbed (before cutting, so
+/// no prefix of one survives), whitespace collapsed.
+pub(crate) fn excerpt(body: &[u8], secrets: &Secrets) -> String {
+    let text = secrets.scrub(&String::from_utf8_lossy(body));
     let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
     match collapsed.char_indices().nth(200) {
         Some((i, _)) => format!("{}...", &collapsed[..i]),

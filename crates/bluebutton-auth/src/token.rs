@@ -226,7 +226,15 @@ impl Raw {
                 None => return Err(TokenResponseProblem::MissingExpiresIn),
             },
         };
-        let expires_at = expires_at_stored.unwrap_or(received_at + expires_in);
+        let expires_at = match expires_at_stored {
+            Some(at) => at,
+            None => time::Duration::try_from(expires_in)
+                .ok()
+                .and_then(|d| received_at.checked_add(d))
+                .ok_or(TokenResponseProblem::ExpiresInOutOfRange(
+                    expires_in.as_secs(),
+                ))?,
+        };
         let scopes = match self.scope {
             None => ScopeSet::new(),
             Some(ScopeField::Text(s)) => parse_scopes(&s),
@@ -439,6 +447,11 @@ mod tests {
             TokenResponseProblem::UnsupportedTokenType("mac".into())
         );
         assert!(parse(r#"{"access_token":"a","expires_in":5,"token_type":"bEaReR"}"#).is_ok());
+        assert_eq!(
+            parse(r#"{"access_token":"a","expires_in":9223372036854775807,"token_type":"Bearer"}"#)
+                .unwrap_err(),
+            TokenResponseProblem::ExpiresInOutOfRange(i64::MAX.unsigned_abs())
+        );
         assert!(matches!(
             parse(r#"{"access_token":987654}"#).unwrap_err(),
             TokenResponseProblem::Malformed { path, message } if path == "access_token" && !message.contains("987654")

@@ -188,3 +188,79 @@ async fn no_secret_in_debug_display_errors_or_tracing() {
     let basic = basic_header();
     assert!(!all.contains(basic.trim_start_matches("Basic ")));
 }
+
+/// Replies with `status` and a body that reflects the whole request (form body, URL and
+/// `Authorization` header): as `error_description` for a 4xx, as plain text for a 5xx.
+struct Echo(u16);
+
+impl wiremock::Respond for Echo {
+    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+        let authorization = request
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let decoded: String = url::form_urlencoded::parse(&request.body)
+            .map(|(k, v)| format!("{k}={v} "))
+            .collect();
+        let echo = format!(
+            "got {} {} {decoded} {authorization}",
+            request.url,
+            String::from_utf8_lossy(&request.body)
+        );
+        if self.0 >= 500 {
+            ResponseTemplate::new(self.0).set_body_string(echo)
+        } else {
+            ResponseTemplate::new(self.0).set_body_json(serde_json::json!({
+                "error": "invalid_request",
+                "error_description": echo,
+                "detail": echo,
+            }))
+        }
+    }
+}
+
+#[tokio::test]
+async fn error_replies_echoing_request_secrets_are_scrubbed_on_every_call() {
+    use base64::Engine as _;
+    let basic =
+        base64::engine::general_purpose::STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"));
+    for status in [400, 401, 500] {
+        let server = MockServer::start().await;
+        Mock::given(wiremock::matchers::any())
+            .respond_with(Echo(status))
+            .mount(&server)
+            .await;
+        let client = client(&server.uri());
+        let token = token_expiring(AT1, RT1, 3000);
+        let request = AuthRequest::new();
+        let state = request.state().secret().clone();
+        let verifier = request.code_verifier().secret().clone();
+        let callback = CallbackQuery::parse(&format!("code={CODE}&state={state}")).unwrap();
+        let errors = [
+            client.exchange_code(request, &callback).await.map(drop),
+            client.refresh(&token).await.map(drop),
+            client
+                .revoke_token(TokenRef::Refresh(token.refresh_token().unwrap()))
+                .await,
+            client.revoke(TokenRef::Access(token.access_token())).await,
+            client
+                .introspect(TokenRef::Access(token.access_token()))
+                .await
+                .map(drop),
+            client.userinfo(token.access_token()).await.map(drop),
+        ];
+        let secrets = [CLIENT_SECRET, &basic, CODE, &verifier, &state, AT1, RT1];
+        for error in errors {
+            let error = error.expect_err("the server refuses");
+            let shown = format!("{error:?} / {error}");
+            assert!(shown.contains("[redacted]"), "{status}: echo kept: {shown}");
+            for secret in secrets {
+                assert!(
+                    !shown.contains(secret),
+                    "{status}: {secret} leaked: {shown}"
+                );
+            }
+        }
+    }
+}

@@ -1,5 +1,5 @@
 //! Token stores: the Python SDK's format both ways, crash-safe file writes with mode 0600, and
-//! two OS processes refreshing through one SQLite database.
+//! two OS processes refreshing through one SQLite database or one token file.
 //!
 //! The multi-process tests re-run this test binary with `--exact <child test>` and an
 //! environment variable that gives the child its role; without the variable the child tests
@@ -115,8 +115,11 @@ async fn file_store_round_trip_mode_0600_and_ignores_stale_temp_files() {
         std::fs::read(&stale).unwrap(),
         b"{\"k\": {\"access_token\": \"GARBAGE"
     );
-    // Only the real file and the stale one: no temp file of ours is left behind.
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    // Only the real file, the stale one and the lock file (0600 too): no temp file of ours
+    // is left behind.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
+    #[cfg(unix)]
+    assert_eq!(mode(&dir.path().join("tokens.json.lock")), 0o600);
     store.remove("k").await.unwrap();
     assert!(store.load("k").await.unwrap().is_none());
     assert!(store.load("other").await.unwrap().is_some());
@@ -206,8 +209,52 @@ async fn child_sqlite_refresher() {
     println!("ACCESS={}", access.secret());
 }
 
+/// Child role: refresh the shared token through the file store and print the result.
+#[tokio::test]
+async fn child_file_refresher() {
+    let (Ok(file), Ok(base)) = (
+        std::env::var("BB_AUTH_TEST_TOKEN_FILE"),
+        std::env::var("BB_AUTH_TEST_BASE_URL"),
+    ) else {
+        return;
+    };
+    let store: Arc<dyn TokenStore> = Arc::new(FileStore::new(file));
+    let manager = TokenManager::new(client(&base), store);
+    let access = manager.access_token("shared").await.unwrap();
+    println!("ACCESS={}", access.secret());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_share_one_sqlite_store_and_refresh_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("tokens.sqlite3");
+    let store = SqliteStore::open(&db).await.unwrap();
+    two_processes_refresh_once(
+        &store,
+        &db,
+        "child_sqlite_refresher",
+        "BB_AUTH_TEST_SQLITE_DB",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_share_one_file_store_and_refresh_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tokens.json");
+    let store = FileStore::new(&file);
+    two_processes_refresh_once(
+        &store,
+        &file,
+        "child_file_refresher",
+        "BB_AUTH_TEST_TOKEN_FILE",
+    )
+    .await;
+}
+
+/// Stores an expired token in `store` (backed by `file`), runs two `child` processes on the
+/// same file at once (told its path by `env`), and checks that only one refreshed.
+async fn two_processes_refresh_once(store: &dyn TokenStore, file: &Path, child: &str, env: &str) {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v2/o/token/"))
@@ -228,24 +275,16 @@ async fn two_processes_share_one_sqlite_store_and_refresh_once() {
         )
         .mount(&server)
         .await;
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("tokens.sqlite3");
-    let store = SqliteStore::open(&db).await.unwrap();
     store
         .save("shared", &token_expiring("AT-old", "RT-old", -30))
         .await
         .unwrap();
     #[cfg(unix)]
-    assert_eq!(mode(&db), 0o600);
+    assert_eq!(mode(file), 0o600);
     let spawn = || {
         Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "child_sqlite_refresher",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env("BB_AUTH_TEST_SQLITE_DB", &db)
+            .args(["--exact", child, "--nocapture", "--test-threads=1"])
+            .env(env, file)
             .env("BB_AUTH_TEST_BASE_URL", server.uri())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -71,8 +71,9 @@ pub fn check_config(result: Result<Config, ConfigError>) {
 }
 
 /// Callback parsing: a query string is parsed or refused with a typed error; an accepted one
-/// verifies against its own state exactly when it has no `error` and a non-empty code, and
-/// never against another state.
+/// verifies against its own state exactly when it has no `error`, no RFC 9207 `iss` (none
+/// can match without an expected issuer) and a non-empty code, and never against another
+/// state.
 pub fn callback_parsing(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
@@ -92,6 +93,7 @@ pub fn callback_parsing(data: &[u8]) {
         match query.verify(state) {
             Ok(code) => {
                 assert!(query.error().is_none(), "an error callback verified");
+                assert!(query.iss().is_none(), "an unmatchable `iss` verified");
                 assert!(!code.secret().is_empty());
                 assert_eq!(
                     Some(code.secret()),
@@ -100,7 +102,9 @@ pub fn callback_parsing(data: &[u8]) {
                 );
             }
             Err(_) => assert!(
-                query.error().is_some() || query.code().is_none_or(|c| c.secret().is_empty()),
+                query.error().is_some()
+                    || query.iss().is_some()
+                    || query.code().is_none_or(|c| c.secret().is_empty()),
                 "a well-formed callback was refused"
             ),
         }

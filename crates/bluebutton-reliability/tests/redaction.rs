@@ -199,7 +199,6 @@ async fn check_15_secrets_redacted_everywhere() {
 }
 
 #[tokio::test]
-#[ignore = "bug: bluebutton-auth puts an OAuth error_description that echoes the sent refresh token into AuthError unscrubbed"]
 async fn error_bodies_echoing_a_secret_are_scrubbed() {
     // A server (or a proxy) that reflects what it received into its error reply: the SDK's
     // error must not carry the secret on.

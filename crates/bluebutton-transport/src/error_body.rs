@@ -4,6 +4,8 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+use crate::secrets::Secrets;
+
 /// Bodies longer than this are truncated when kept as text (HTML pages, plain text).
 pub const MAX_TEXT_BYTES: usize = 4 * 1024;
 
@@ -161,22 +163,11 @@ impl ErrorBody {
 
     /// Replaces every occurrence of each secret in the body's text with `[redacted]`, so that a
     /// server echoing a credential cannot leak it into error messages.
-    pub(crate) fn scrub(&mut self, secrets: &[impl AsRef<str>]) {
-        let secrets: Vec<&str> = secrets
-            .iter()
-            .map(AsRef::as_ref)
-            .filter(|secret| !secret.is_empty())
-            .collect();
+    pub(crate) fn scrub(&mut self, secrets: &Secrets) {
         if secrets.is_empty() {
             return;
         }
-        let fix = |text: &mut String| {
-            for secret in &secrets {
-                if text.contains(secret) {
-                    *text = text.replace(secret, "[redacted]");
-                }
-            }
-        };
+        let fix = |text: &mut String| secrets.scrub_in_place(text);
         match self {
             ErrorBody::Detail { detail } => fix(detail),
             ErrorBody::OAuth {
@@ -384,7 +375,10 @@ mod tests {
             br#"{"resourceType":"OperationOutcome","issue":[{"diagnostics":"token tok123 bad"}]}"#,
             None,
         );
-        body.scrub(&["tok123", ""]);
+        let mut secrets = Secrets::new();
+        secrets.push("tok123");
+        secrets.push("");
+        body.scrub(&secrets);
         assert_eq!(
             body.first_issue().unwrap().diagnostics,
             Some("token [redacted] bad")
@@ -392,7 +386,7 @@ mod tests {
         let mut body = ErrorBody::Detail {
             detail: "tok123".into(),
         };
-        body.scrub(&["tok123"]);
+        body.scrub(&secrets);
         assert_eq!(body.to_string(), "[redacted]");
     }
 }

@@ -60,6 +60,7 @@ mod redact;
 mod request;
 mod response;
 mod retry;
+mod secrets;
 mod transport;
 mod verifier;
 mod www_authenticate;
@@ -70,6 +71,7 @@ pub use error::TransportError;
 pub use error_body::{ErrorBody, MAX_TEXT_BYTES, OutcomeIssue};
 pub use request::Request;
 pub use response::Response;
+pub use secrets::{REDACTED, Secrets};
 pub use transport::{
     DEFAULT_ACCEPT, SDK_VERSION, Transport, TransportBuilder, X_BLUEBUTTON_SDK,
     X_BLUEBUTTON_SDK_VERSION,

@@ -13,6 +13,7 @@ use zeroize::Zeroizing;
 
 use crate::error::TransportError;
 use crate::redact::redact_url;
+use crate::secrets::Secrets;
 
 /// Form fields whose values are credentials: scrubbed from error bodies, never logged.
 const SECRET_FORM_FIELDS: &[&str] = &[
@@ -49,7 +50,7 @@ pub struct Request {
     pub(crate) body: Option<Bytes>,
     pub(crate) retry: Option<bool>,
     pub(crate) timeout: Option<Duration>,
-    pub(crate) secrets: Vec<Zeroizing<String>>,
+    pub(crate) secrets: Secrets,
     pub(crate) invalid_header: Option<HeaderName>,
 }
 
@@ -63,7 +64,7 @@ impl Request {
             body: None,
             retry: None,
             timeout: None,
-            secrets: Vec::new(),
+            secrets: Secrets::new(),
             invalid_header: None,
         }
     }
@@ -79,11 +80,11 @@ impl Request {
     /// [`retry(true)`](Request::retry) is set.
     pub fn post_form(url: Url, fields: Vec<(String, String)>) -> Request {
         let mut serializer = url::form_urlencoded::Serializer::new(String::new());
-        let mut secrets = Vec::new();
+        let mut secrets = Secrets::new();
         for (name, value) in &fields {
             serializer.append_pair(name, value);
             if SECRET_FORM_FIELDS.contains(&name.as_str()) {
-                secrets.push(Zeroizing::new(value.clone()));
+                secrets.push(value);
             }
         }
         let encoded = serializer.finish();
@@ -93,7 +94,7 @@ impl Request {
         }
         let mut request = Request::new(Method::POST, url)
             .body("application/x-www-form-urlencoded", encoded.into_bytes());
-        request.secrets.extend(secrets);
+        request.secrets.absorb(secrets);
         request
     }
 
@@ -101,7 +102,7 @@ impl Request {
     /// base URL's origin (see [`TransportError::OriginNotAllowed`]).
     pub fn bearer(mut self, token: &str) -> Request {
         let value = Zeroizing::new(format!("Bearer {token}"));
-        self.secrets.push(Zeroizing::new(token.to_owned()));
+        self.secrets.push(token);
         self.set_sensitive(AUTHORIZATION, &value);
         self
     }
@@ -115,8 +116,7 @@ impl Request {
         let pair = Zeroizing::new(format!("{}:{}", encode(user), encode(password)));
         let encoded = base64::engine::general_purpose::STANDARD.encode(pair.as_bytes());
         let value = Zeroizing::new(format!("Basic {encoded}"));
-        self.secrets.push(Zeroizing::new(password.to_owned()));
-        self.secrets.push(Zeroizing::new(encoded));
+        self.secrets.push_basic(user, password);
         self.set_sensitive(AUTHORIZATION, &value);
         self
     }
@@ -272,8 +272,12 @@ mod tests {
             request.headers[CONTENT_TYPE],
             "application/x-www-form-urlencoded"
         );
-        assert_eq!(request.secrets.len(), 1);
-        assert_eq!(request.secrets[0].as_str(), "r t&1");
+        // Both the raw value and its encoded form (a server echoing the body) are scrubbed;
+        // the grant type is not a secret.
+        assert_eq!(
+            request.secrets.scrub("r t&1 / r+t%261 / refresh_token"),
+            "[redacted] / [redacted] / refresh_token"
+        );
         assert!(!format!("{request:?}").contains("r t&1"));
     }
 

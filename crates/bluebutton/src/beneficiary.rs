@@ -108,16 +108,21 @@ impl Beneficiary {
     }
 
     /// Disconnects: revokes the token and the data-access grant (`/o/revoke/`), then removes
-    /// the token from the store.
+    /// the token from the store **even if the revocation fails** (like
+    /// [`bluebutton_auth::TokenManager::disconnect`]); the revocation error, if any, is
+    /// returned after the removal.
     pub async fn revoke(&self) -> Result<(), Error> {
-        if let Some(token) = self.stored_token().await? {
-            self.shared
-                .auth
-                .revoke(TokenRef::Access(token.access_token()))
-                .await?;
-        }
+        let revoked = match self.stored_token().await? {
+            Some(token) => {
+                self.shared
+                    .auth
+                    .revoke(TokenRef::Access(token.access_token()))
+                    .await
+            }
+            None => Ok(()),
+        };
         self.shared.tokens.remove(&self.key).await?;
-        Ok(())
+        Ok(revoked?)
     }
 
     /// RFC 7662 introspection of the current access token.

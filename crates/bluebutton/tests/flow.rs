@@ -208,6 +208,39 @@ async fn a_mismatched_state_never_reaches_the_token_endpoint() {
 }
 
 #[tokio::test]
+async fn an_rfc_9207_iss_must_be_the_configured_base_url() {
+    let sandbox = common::start(Sandbox::builder()).await;
+    let config = common::config(&sandbox, ApiVersion::V2);
+    let issuer = config.base_url().as_str().trim_end_matches('/').to_owned();
+    let bb = BlueButton::new(config).unwrap();
+    // A response from another authorization server (mix-up): refused before any exchange.
+    let request = bb.new_auth_request();
+    let query = common::authorize(&bb, &request).await;
+    let foreign = format!("{query}&iss=https%3A%2F%2Fevil.example");
+    let error = bb.exchange_code(request, &foreign).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Auth(bluebutton::AuthError::IssuerMismatch { .. })
+        ),
+        "{error:?}"
+    );
+    assert_eq!(
+        sandbox.counters().token_posts,
+        0,
+        "no code exchange was tried"
+    );
+    // The server's own issuer (the base URL without its trailing slash) is accepted.
+    let request = bb.new_auth_request();
+    let query = common::authorize(&bb, &request).await;
+    let own: String = url::form_urlencoded::byte_serialize(issuer.as_bytes()).collect();
+    bb.exchange_code(request, &format!("{query}&iss={own}"))
+        .await
+        .unwrap();
+    assert_eq!(sandbox.counters().token_posts, 1);
+}
+
+#[tokio::test]
 async fn exchange_code_as_uses_the_apps_key() {
     let sandbox = common::start(Sandbox::builder().claims_per_beneficiary(2)).await;
     let bb = BlueButton::new(common::config(&sandbox, ApiVersion::V2)).unwrap();

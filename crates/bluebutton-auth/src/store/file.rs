@@ -1,10 +1,11 @@
 //! [`FileStore`]: every key's token in one JSON file, replaced atomically on each write.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock, Mutex, PoisonError, Weak};
 
 use futures_util::future::BoxFuture;
 
@@ -21,30 +22,119 @@ type TokenMap = BTreeMap<String, AuthorizationToken>;
 /// mode 0600 on Unix), is flushed with `fsync`, then renamed over the real file, and the
 /// directory is synced: a crash leaves either the old or the new file, never a partial one,
 /// and a leftover temporary file is never read or renamed. The file is created with mode
-/// 0600 on Unix. Locking is per process: for several processes sharing tokens, use
-/// [`super::SqliteStore`].
+/// 0600 on Unix.
+///
+/// Locking covers every `FileStore` on the same file, in this process and in others: within
+/// a process, all stores on one file (by canonical path) share one set of per-key locks and
+/// one file lock; across processes, every write and every [`TokenStore::update`]
+/// (read-refresh-write) holds an exclusive advisory OS lock ([`File::lock`]) on a sibling
+/// `<name>.lock` file (created 0600 on Unix and never deleted). So two processes sharing the
+/// file refresh a token once. The OS lock is advisory: only programs that take it (this
+/// store) are held back. [`super::SqliteStore`] remains the better choice for many processes.
 ///
 /// The file holds the tokens in clear text, like the official SDKs' saved dicts: keep it in
 /// an app-private directory.
 pub struct FileStore {
     path: Arc<PathBuf>,
+    shared: Arc<PathLocks>,
+}
+
+/// The in-process locks of one token file, shared by every [`FileStore`] on it.
+#[derive(Default)]
+struct PathLocks {
+    /// Held for each read-modify-write of the whole file.
     file_lock: tokio::sync::Mutex<()>,
-    locks: KeyedLocks,
+    /// Held for each key's save, remove or update.
+    keys: KeyedLocks,
+}
+
+/// Process-wide: canonical token file path to its locks, kept while any store uses them.
+static PATH_LOCKS: LazyLock<Mutex<HashMap<PathBuf, Weak<PathLocks>>>> =
+    LazyLock::new(Mutex::default);
+
+/// The locks of `path` (canonical), shared with every other live store on it.
+fn path_locks(path: &Path) -> Arc<PathLocks> {
+    let mut map = PATH_LOCKS.lock().unwrap_or_else(PoisonError::into_inner);
+    map.retain(|_, locks| locks.strong_count() > 0);
+    if let Some(locks) = map.get(path).and_then(Weak::upgrade) {
+        return locks;
+    }
+    let locks = Arc::new(PathLocks::default());
+    map.insert(path.to_owned(), Arc::downgrade(&locks));
+    locks
+}
+
+/// `path` made canonical even before the file exists: the canonical directory plus the file
+/// name; if the directory does not exist (yet), the absolute path.
+fn canonical(path: &Path) -> PathBuf {
+    if let Ok(full) = path.canonicalize() {
+        return full;
+    }
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    match (absolute.parent(), absolute.file_name()) {
+        (Some(dir), Some(name)) => dir
+            .canonicalize()
+            .map(|dir| dir.join(name))
+            .unwrap_or(absolute.clone()),
+        _ => absolute,
+    }
+}
+
+/// Holds the exclusive OS lock on the sibling `.lock` file until dropped (closing the file
+/// releases it).
+struct OsLock(File);
+
+impl Drop for OsLock {
+    fn drop(&mut self) {
+        let _ = self.0.unlock();
+    }
 }
 
 impl FileStore {
     /// A store backed by `path` (created on the first write; its directory must exist).
     pub fn new(path: impl Into<PathBuf>) -> Self {
+        let path = path.into();
+        let shared = path_locks(&canonical(&path));
         Self {
-            path: Arc::new(path.into()),
-            file_lock: tokio::sync::Mutex::new(()),
-            locks: KeyedLocks::default(),
+            path: Arc::new(path),
+            shared,
         }
     }
 
     /// The file path.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The sibling lock file: `tokens.json` -> `tokens.json.lock`.
+    fn lock_path(&self) -> PathBuf {
+        let mut name = self
+            .path
+            .file_name()
+            .map(|n| n.to_os_string())
+            .unwrap_or_else(|| "tokens".into());
+        name.push(".lock");
+        self.path.with_file_name(name)
+    }
+
+    /// Waits (on a blocking thread) for the exclusive OS lock on the sibling lock file.
+    async fn os_lock(&self) -> Result<OsLock, AuthError> {
+        let path = self.lock_path();
+        tokio::task::spawn_blocking(move || {
+            let io = |source| AuthError::StoreIo {
+                path: path.clone(),
+                source,
+            };
+            let mut options = std::fs::OpenOptions::new();
+            options.read(true).write(true).create(true).truncate(false);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let file = options.open(&path).map_err(io)?;
+            file.lock().map_err(io)?;
+            Ok(OsLock(file))
+        })
+        .await
+        .map_err(|source| AuthError::StoreTask { source })?
     }
 
     async fn read_all(&self) -> Result<TokenMap, AuthError> {
@@ -59,7 +149,7 @@ impl FileStore {
         &self,
         change: impl FnOnce(&mut TokenMap) + Send + 'static,
     ) -> Result<(), AuthError> {
-        let _file = self.file_lock.lock().await;
+        let _file = self.shared.file_lock.lock().await;
         let path = Arc::clone(&self.path);
         tokio::task::spawn_blocking(move || {
             let mut map = read_map(&path)?;
@@ -152,7 +242,8 @@ impl TokenStore for FileStore {
         token: &'a AuthorizationToken,
     ) -> BoxFuture<'a, Result<(), AuthError>> {
         Box::pin(async move {
-            let _guard = self.locks.lock(key).await;
+            let _guard = self.shared.keys.lock(key).await;
+            let _os = self.os_lock().await?;
             let (key, token) = (key.to_owned(), token.clone());
             self.modify(move |map| {
                 map.insert(key, token);
@@ -163,7 +254,8 @@ impl TokenStore for FileStore {
 
     fn remove<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), AuthError>> {
         Box::pin(async move {
-            let _guard = self.locks.lock(key).await;
+            let _guard = self.shared.keys.lock(key).await;
+            let _os = self.os_lock().await?;
             let key = key.to_owned();
             self.modify(move |map| {
                 map.remove(&key);
@@ -178,7 +270,8 @@ impl TokenStore for FileStore {
         update: UpdateFn<'a>,
     ) -> BoxFuture<'a, Result<(), AuthError>> {
         Box::pin(async move {
-            let _guard = self.locks.lock(key).await;
+            let _guard = self.shared.keys.lock(key).await;
+            let _os = self.os_lock().await?;
             let current = self.read_all().await?.remove(key);
             let owned = key.to_owned();
             match update(current).await {

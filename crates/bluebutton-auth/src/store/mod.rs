@@ -10,10 +10,12 @@
 //!   makes all but the first find the fresh token (one refresh POST);
 //! - across processes, [`SqliteStore`] holds a database write lock (`BEGIN IMMEDIATE`) from
 //!   the read through the refresh to the write, so two processes never send the same refresh
-//!   token; the second one reads the rotated token after the first commits.
+//!   token; the second one reads the rotated token after the first commits. [`FileStore`]
+//!   does the same with an advisory OS lock on a sibling `<file>.lock` held from the read
+//!   to the write; within a process, every `FileStore` on one file shares one set of locks.
 //!
-//! [`MemoryStore`] and [`FileStore`] lock within one process only; share tokens between
-//! processes through [`SqliteStore`].
+//! [`MemoryStore`] is private to one process; share tokens between processes through
+//! [`SqliteStore`] or [`FileStore`].
 
 mod file;
 mod memory;

@@ -396,19 +396,23 @@ async fn check_07_mix_up_defence() {
         .await
         .expect_err("mixed-up response");
     assert!(matches!(err, AuthError::StateMismatch));
-    // What we do with an `iss` (documented): it is ignored; see the ignored test below.
+    // What we do with an `iss` (RFC 9207): checked against the configured base URL; see
+    // check_07_mix_up_iss_must_match_when_present.
     let with_iss = format!("{query}&iss=https%3A%2F%2Fevil.example");
-    let parsed = CallbackQuery::parse(&with_iss).expect("iss is an unknown parameter");
-    assert!(parsed.verify(request.state()).is_ok());
+    let parsed = CallbackQuery::parse(&with_iss).expect("iss parses");
+    assert!(matches!(
+        parsed.verify(request.state()),
+        Err(AuthError::IssuerMismatch { .. })
+    ));
     println!(
         "check_07: BB2 callbacks carry only code+state (no RFC 9207 iss); a response from another \
          session/server fails on state; one redirect URI per config (= per server). An `iss` \
-         parameter is IGNORED today (gap: see check_07_mix_up_iss_must_match_when_present)"
+         parameter must equal the configured base URL (see \
+         check_07_mix_up_iss_must_match_when_present)"
     );
 }
 
 #[test]
-#[ignore = "gap: CallbackQuery ignores an RFC 9207 `iss` instead of comparing it with the expected issuer (BB2 never sends one)"]
 fn check_07_mix_up_iss_must_match_when_present() {
     let request = AuthRequest::new();
     let query = format!(

@@ -122,7 +122,6 @@ async fn two_processes_share_one_sqlite_store_without_reuse() {
 /// Two `FileStore`s on one file in one process (e.g. two clients built from the same config):
 /// the file store documents per-process locking, so they must not both spend one refresh token.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "bug: bluebutton-auth FileStore locks per instance, so two stores on one file spend one refresh token twice (re-authorization required)"]
 async fn two_file_store_instances_on_one_file_do_not_reuse() {
     use bluebutton_auth::{FileStore, TokenManager};
     let sandbox = Sandbox::builder()

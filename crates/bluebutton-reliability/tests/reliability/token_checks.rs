@@ -818,7 +818,6 @@ async fn check_19_logout_revokes() {
 }
 
 #[tokio::test]
-#[ignore = "bug: bluebutton Beneficiary::revoke returns on a failed revocation before removing the local token"]
 async fn check_19_logout_revokes_facade() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
