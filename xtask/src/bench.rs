@@ -19,7 +19,7 @@ use std::time::Instant;
 use clap::Args;
 use serde_json::{Value, json};
 
-use crate::cmd::{StepFailed, cargo, run_step, workspace_root};
+use crate::cmd::{StepFailed, cargo, failed, run_step, target_dir, workspace_root};
 use measure::median;
 use sandbox::{SandboxProcess, SandboxSpec};
 
@@ -53,19 +53,6 @@ pub(crate) struct BenchArgs {
     /// Also time a clean debug build of the facade in target/bench/build-target (minutes).
     #[arg(long)]
     build: bool,
-}
-
-fn failed(step: &str, detail: impl Into<String>) -> StepFailed {
-    StepFailed {
-        step: step.to_owned(),
-        detail: detail.into(),
-    }
-}
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target"))
 }
 
 /// The release binaries and working directory of one run.

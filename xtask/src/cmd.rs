@@ -1,8 +1,9 @@
 //! Running child commands (cargo and friends) with their output streamed, and the workspace root.
 
 use std::fmt;
+use std::path::Path;
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::Instant;
 
 /// A failed step: which command, and how it ended.
@@ -27,6 +28,31 @@ pub(crate) fn workspace_root() -> PathBuf {
         .parent()
         .map(PathBuf::from)
         .unwrap_or(manifest_dir)
+}
+
+/// A [`StepFailed`] for `step` with `detail`.
+pub(crate) fn failed(step: &str, detail: impl Into<String>) -> StepFailed {
+    StepFailed {
+        step: step.to_owned(),
+        detail: detail.into(),
+    }
+}
+
+/// The cargo target directory (`CARGO_TARGET_DIR`, else `<workspace>/target`).
+pub(crate) fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"))
+}
+
+/// Whether `program args…` runs and exits 0, with its output discarded.
+pub(crate) fn runs_ok(program: &Path, args: &[&str]) -> bool {
+    Command::new(program)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 /// The cargo binary that runs xtask (so the same toolchain is used throughout).

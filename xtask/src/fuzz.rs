@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use clap::Args;
 
-use crate::cmd::{StepFailed, workspace_root};
+use crate::cmd::{StepFailed, failed, workspace_root};
 
 /// Options of `cargo xtask fuzz`.
 #[derive(Debug, Args)]
@@ -104,13 +104,6 @@ pub(crate) fn run(args: &FuzzArgs) -> Result<(), StepFailed> {
 
 fn cargo_bin() -> std::ffi::OsString {
     std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
-}
-
-fn failed(step: &str, detail: impl Into<String>) -> StepFailed {
-    StepFailed {
-        step: step.to_owned(),
-        detail: detail.into(),
-    }
 }
 
 fn works(command: &mut Command) -> bool {

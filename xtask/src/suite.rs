@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
 
-use crate::cmd::{StepFailed, cargo, run_step, workspace_root};
+use crate::cmd::{StepFailed, cargo, failed, run_step, runs_ok, target_dir, workspace_root};
 
 /// The suites `cargo xtask suite` knows.
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -41,32 +41,9 @@ const CLIENT_ID: &str = "xtask-official-sdk-client";
 const CLIENT_SECRET: &str = "xtask-official-sdk-secret";
 const REDIRECT_URI: &str = "http://localhost:3000/callback";
 
-fn failed(step: &str, detail: impl Into<String>) -> StepFailed {
-    StepFailed {
-        step: step.to_owned(),
-        detail: detail.into(),
-    }
-}
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target"))
-}
-
-/// Whether `program args…` runs and exits 0 (quietly).
-fn works(program: &Path, args: &[&str]) -> bool {
-    Command::new(program)
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 fn official_sdk() -> Result<(), StepFailed> {
     let python = PathBuf::from("python3");
-    if !works(&python, &["--version"]) {
+    if !runs_ok(&python, &["--version"]) {
         println!("skipped: python3 is not available");
         return Ok(());
     }
@@ -80,7 +57,7 @@ fn official_sdk() -> Result<(), StepFailed> {
             return Ok(());
         }
     }
-    if !works(&venv_python, &["-m", "pip", "--version"]) {
+    if !runs_ok(&venv_python, &["-m", "pip", "--version"]) {
         println!("skipped: pip is not available in the venv");
         return Ok(());
     }

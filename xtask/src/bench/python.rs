@@ -7,19 +7,10 @@ use std::process::{Command, Stdio};
 /// The official SDK, pinned.
 pub(crate) const SDK: &str = "cms-bluebutton-sdk==1.1.0";
 
-fn quiet_ok(program: &Path, args: &[&str]) -> bool {
-    Command::new(program)
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 /// The venv's python with the SDK installed, or why the Python row is skipped.
 pub(crate) fn venv_python(bench_dir: &Path) -> Result<PathBuf, String> {
     let python = PathBuf::from("python3");
-    if !quiet_ok(&python, &["--version"]) {
+    if !crate::cmd::runs_ok(&python, &["--version"]) {
         return Err("python3 is not available".to_owned());
     }
     let venv = bench_dir.join("venv");
@@ -35,10 +26,10 @@ pub(crate) fn venv_python(bench_dir: &Path) -> Result<PathBuf, String> {
             return Err("python3 cannot create a venv (is python3-venv installed?)".to_owned());
         }
     }
-    if !quiet_ok(&venv_python, &["-m", "pip", "--version"]) {
+    if !crate::cmd::runs_ok(&venv_python, &["-m", "pip", "--version"]) {
         return Err("pip is not available in the venv".to_owned());
     }
-    if quiet_ok(&venv_python, &["-c", "import cms_bluebutton, requests"]) {
+    if crate::cmd::runs_ok(&venv_python, &["-c", "import cms_bluebutton, requests"]) {
         return Ok(venv_python);
     }
     println!("==> pip install {SDK}");
