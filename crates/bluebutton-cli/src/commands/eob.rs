@@ -1,0 +1,102 @@
+//! `eob`: the ExplanationOfBenefit search as one Bundle (JSON), one claim per line (NDJSON) or
+//! one row per claim line item (CSV). JSON and NDJSON are written from the bytes received,
+//! without a typed tree; CSV parses each claim with the typed models.
+
+use std::io::{BufWriter, Write};
+
+use bluebutton::{DateFilter, EobSearch};
+
+use crate::cli::{Cli, EobArgs, EobFormat};
+use crate::commands::print_document;
+use crate::context::Context;
+use crate::error::CliError;
+use crate::exit::Exit;
+use crate::output::bundle::BundleWriter;
+use crate::output::csv::LineItemWriter;
+use crate::output::ndjson;
+use crate::pager::{Fetcher, PageLimit, RawPages, ResourceEntry, WholeEntry};
+
+/// The search the options describe.
+pub(crate) fn search(context: &Context, args: &EobArgs) -> EobSearch {
+    let mut search = context
+        .beneficiary()
+        .explanation_of_benefit()
+        .claim_types(args.types.iter().copied());
+    if let Some(since) = args.since {
+        search = search.service_date(DateFilter::ge(since));
+    }
+    if let Some(until) = args.until {
+        search = search.service_date(DateFilter::le(until));
+    }
+    if let Some(updated) = args.updated_since {
+        search = search.last_updated(DateFilter::ge(updated));
+    }
+    // Bulk downloads default to the largest page (fewer round trips).
+    match (args.count, args.all || args.max_pages.is_some()) {
+        (Some(count), _) => search = search.page_size(count),
+        (None, true) => search = search.page_size(bluebutton::MAX_PAGE_SIZE),
+        (None, false) => {}
+    }
+    search
+}
+
+/// Runs the search and writes the chosen format to standard output.
+pub(crate) async fn run(cli: &Cli, args: &EobArgs) -> Result<Exit, CliError> {
+    let context = Context::new(cli)?;
+    let first = search(&context, args).url()?;
+    let limit = match (args.all, args.max_pages) {
+        (true, _) => PageLimit::All,
+        (false, Some(max)) => PageLimit::Pages(max),
+        (false, None) => PageLimit::Pages(1),
+    };
+    let fetcher = Fetcher::new(context.client.clone(), context.profile.clone());
+    let mut pages = RawPages::new(fetcher, "ExplanationOfBenefit", first.clone(), limit);
+    let out = BufWriter::with_capacity(1 << 16, std::io::stdout());
+    match args.format {
+        EobFormat::Json if limit == PageLimit::Pages(1) => {
+            if let Some(page) = pages.next_page().await? {
+                // Checks that it is a Bundle, and notes whether more pages remain.
+                pages.parse::<serde::de::IgnoredAny>(&page)?;
+                print_document(&page.body)?;
+            }
+        }
+        EobFormat::Json => {
+            let mut bundle = BundleWriter::start(out, first.as_str())?;
+            while let Some(page) = pages.next_page().await? {
+                for entry in pages.parse::<WholeEntry<'_>>(&page)?.entry {
+                    bundle.push(entry)?;
+                }
+            }
+            bundle.finish()?.flush()?;
+        }
+        EobFormat::Ndjson => {
+            let mut out = out;
+            while let Some(page) = pages.next_page().await? {
+                for entry in pages.parse::<ResourceEntry<'_>>(&page)?.entry {
+                    if let Some(resource) = entry.resource {
+                        ndjson::write_line(&mut out, resource)?;
+                    }
+                }
+            }
+            out.flush()?;
+        }
+        EobFormat::Csv => {
+            let mut csv = LineItemWriter::new(out)?;
+            while let Some(page) = pages.next_page().await? {
+                for entry in pages.parse::<ResourceEntry<'_>>(&page)?.entry {
+                    if let Some(resource) = entry.resource {
+                        csv.write_json(resource)?;
+                    }
+                }
+            }
+            csv.finish()?.flush()?;
+        }
+    }
+    if pages.truncated() || pages.has_next() {
+        eprintln!(
+            "note: stopped after {} page(s); more remain (use --all or --max-pages)",
+            pages.fetched()
+        );
+    }
+    Ok(Exit::Success)
+}

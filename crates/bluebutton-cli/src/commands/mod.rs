@@ -1,0 +1,44 @@
+//! Runs the parsed command: one module per command family.
+
+mod config;
+mod data;
+mod eob;
+mod export;
+mod fhir;
+mod login;
+mod sandbox;
+mod token;
+
+use std::io::Write;
+
+use crate::cli::{Cli, Command, ConfigCommand, FhirCommand, SandboxCommand};
+use crate::error::CliError;
+use crate::exit::Exit;
+
+/// Runs `cli.command`; `Ok` carries the exit status of a command that finished normally.
+pub(crate) async fn run(cli: &Cli) -> Result<Exit, CliError> {
+    match &cli.command {
+        Command::Login(args) => login::run(cli, args).await,
+        Command::Token(command) => token::run(cli, command).await,
+        Command::Patient => data::patient(cli).await,
+        Command::Coverage => data::coverage(cli).await,
+        Command::Userinfo => data::userinfo(cli).await,
+        Command::Metadata => data::metadata(cli).await,
+        Command::Eob(args) => eob::run(cli, args).await,
+        Command::Export(args) => export::run(cli, args).await,
+        Command::Config(ConfigCommand::Show) => config::show(cli),
+        Command::Fhir(FhirCommand::Check { files, strict }) => fhir::check(files, *strict),
+        Command::Sandbox(SandboxCommand::Serve(args)) => sandbox::serve(args).await,
+    }
+}
+
+/// Writes `bytes` to standard output followed by a line break if they lack one.
+pub(crate) fn print_document(bytes: &[u8]) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)?;
+    if !bytes.ends_with(b"\n") {
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(())
+}

@@ -1,0 +1,252 @@
+//! The program's one error type: everything a command can fail with, with its context.
+//! Messages never contain tokens, codes, state or query values.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use bluebutton::{AuthError, ConfigError, Error as ApiError, TransportError};
+use url::Url;
+
+/// Why a command failed. [`crate::exit::of`] maps each to an exit code.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CliError {
+    /// The configuration cannot be loaded or is invalid.
+    #[error("configuration: {0}")]
+    Config(#[from] ConfigError),
+
+    /// A call of the client library failed.
+    #[error(transparent)]
+    Api(#[from] ApiError),
+
+    /// An OAuth step failed.
+    #[error("authorization: {0}")]
+    Auth(#[from] AuthError),
+
+    /// A request sent through the transport failed.
+    #[error("{what} failed: {source}")]
+    Transport {
+        /// What was requested.
+        what: &'static str,
+        /// The transport error.
+        #[source]
+        source: TransportError,
+    },
+
+    /// `login` needs a loopback `callback_url` (RFC 8252 section 7.3).
+    #[error(
+        "callback_url {url} cannot be used by `login`: {reason}; set it to a loopback URL such as http://127.0.0.1:8765/callback (and register it for your app)"
+    )]
+    CallbackNotLoopback {
+        /// The configured callback URL.
+        url: Box<Url>,
+        /// Why it was refused.
+        reason: &'static str,
+    },
+
+    /// The loopback listener could not be started.
+    #[error("cannot listen on {addr} for the login callback: {source}")]
+    Listen {
+        /// The address.
+        addr: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// Nobody came back to the callback URL in time.
+    #[error("login timed out after {}s without a callback", waited.as_secs())]
+    LoginTimeout {
+        /// How long `login` waited.
+        waited: Duration,
+    },
+
+    /// The callback request could not be used (e.g. the listener stopped).
+    #[error("login callback: {reason}")]
+    CallbackRejected {
+        /// Why.
+        reason: &'static str,
+    },
+
+    /// The token lacks a scope the command needs.
+    #[error(
+        "{what} needs the `{scope}` scope, which this login did not grant (log in again and share demographic data)"
+    )]
+    ScopeNotGranted {
+        /// The command.
+        what: &'static str,
+        /// The missing scope.
+        scope: &'static str,
+    },
+
+    /// A search page is not the Bundle JSON expected.
+    #[error("page {page} of the {what} search is not a usable Bundle: {source}")]
+    Page {
+        /// What was searched.
+        what: &'static str,
+        /// The page number (1-based).
+        page: u64,
+        /// The JSON error (position and reason, no content).
+        #[source]
+        source: serde_json::Error,
+    },
+
+    /// A resource received cannot be read with the typed models.
+    #[error("a {what} received cannot be read: {source}")]
+    Resource {
+        /// The resource type expected.
+        what: &'static str,
+        /// The parse error (line and column, no content).
+        #[source]
+        source: bluebutton_fhir::FhirError,
+    },
+
+    /// A `next` link leaves the configured origin (it was not followed).
+    #[error("refusing to follow a next link to {origin} (only {allowed} is allowed)")]
+    ForeignNextLink {
+        /// The link's origin.
+        origin: String,
+        /// The configured origin.
+        allowed: String,
+    },
+
+    /// Some `fhir check` files failed.
+    #[error("{failed} of {total} files failed the check")]
+    ChecksFailed {
+        /// Files that failed.
+        failed: usize,
+        /// Files checked.
+        total: usize,
+    },
+
+    /// A local file or directory could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// Writing to standard output failed.
+    #[error("cannot write the output: {source}")]
+    Output {
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// Writing CSV failed.
+    #[error("cannot write CSV: {source}")]
+    Csv {
+        /// The CSV error.
+        #[source]
+        source: csv::Error,
+    },
+
+    /// A command-line setting is out of range in a way clap cannot check.
+    #[error("{setting}: {reason}")]
+    InvalidSetting {
+        /// The option.
+        setting: &'static str,
+        /// Why.
+        reason: String,
+    },
+
+    /// The async runtime could not be started.
+    #[error("cannot start the async runtime: {source}")]
+    Runtime {
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The sandbox could not start.
+    #[error("sandbox: {0}")]
+    Sandbox(#[from] bluebutton_sandbox::SandboxError),
+}
+
+impl CliError {
+    /// An I/O error on `path`.
+    pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> CliError {
+        let path = path.into();
+        move |source| CliError::Io { path, source }
+    }
+
+    /// Whether this is a closed standard output (e.g. piped into `head`): not worth reporting.
+    pub(crate) fn is_broken_pipe(&self) -> bool {
+        match self {
+            CliError::Output { source } => source.kind() == std::io::ErrorKind::BrokenPipe,
+            CliError::Csv { source } => matches!(
+                source.kind(),
+                csv::ErrorKind::Io(e) if e.kind() == std::io::ErrorKind::BrokenPipe
+            ),
+            _ => false,
+        }
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    /// I/O errors without a path are standard output's.
+    fn from(source: std::io::Error) -> Self {
+        CliError::Output { source }
+    }
+}
+
+impl From<csv::Error> for CliError {
+    fn from(source: csv::Error) -> Self {
+        CliError::Csv { source }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_one_line_and_say_what_to_do() {
+        let errors = [
+            CliError::LoginTimeout {
+                waited: Duration::from_secs(300),
+            },
+            CliError::ScopeNotGranted {
+                what: "userinfo",
+                scope: "profile",
+            },
+            CliError::ForeignNextLink {
+                origin: "https://evil.example".to_owned(),
+                allowed: "https://sandbox.bluebutton.cms.gov".to_owned(),
+            },
+            CliError::ChecksFailed {
+                failed: 2,
+                total: 5,
+            },
+            CliError::Auth(AuthError::AccessDenied { description: None }),
+            CliError::Auth(AuthError::StateMismatch),
+            CliError::Auth(AuthError::TokenNotFound {
+                key: "default".to_owned(),
+            }),
+            CliError::Listen {
+                addr: "127.0.0.1:8765".to_owned(),
+                source: std::io::Error::from(std::io::ErrorKind::AddrInUse),
+            },
+        ];
+        let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert!(text.iter().all(|t| !t.contains('\n')));
+        insta::assert_snapshot!(text.join("\n"));
+    }
+
+    #[test]
+    fn a_closed_stdout_is_recognised() {
+        let error = CliError::from(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
+        assert!(error.is_broken_pipe());
+        assert!(
+            !CliError::ChecksFailed {
+                failed: 1,
+                total: 1
+            }
+            .is_broken_pipe()
+        );
+    }
+}

@@ -1,0 +1,238 @@
+//! CSV of claim line items: one row per ExplanationOfBenefit `item`, with the claim's id, type,
+//! service dates, product/service code, description and submitted/allowed/paid amounts.
+//!
+//! A claim without any line gets one row with an empty `line` and the claim's totals, so every
+//! claim appears. Amounts keep the exact decimal text the server sent.
+
+use std::io::Write;
+
+use bluebutton::ExplanationOfBenefit;
+use bluebutton_fhir::{Decimal, Resource};
+use serde_json::value::RawValue;
+
+use crate::error::CliError;
+
+/// The header row.
+pub(crate) const HEADER: [&str; 12] = [
+    "eob_id",
+    "claim_id",
+    "claim_type",
+    "line",
+    "service_start",
+    "service_end",
+    "code_system",
+    "code",
+    "description",
+    "submitted",
+    "allowed",
+    "paid",
+];
+
+/// Writes line-item rows; the header is written first.
+pub(crate) struct LineItemWriter<W: Write> {
+    csv: csv::Writer<W>,
+    rows: u64,
+}
+
+fn date(d: Option<time::Date>) -> String {
+    d.map(|d| format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()))
+        .unwrap_or_default()
+}
+
+fn amount(d: Option<&Decimal>) -> &str {
+    d.map(Decimal::as_str).unwrap_or_default()
+}
+
+impl<W: Write> LineItemWriter<W> {
+    /// Starts the CSV with its header row.
+    pub(crate) fn new(out: W) -> Result<Self, CliError> {
+        let mut csv = csv::Writer::from_writer(out);
+        csv.write_record(HEADER)?;
+        Ok(LineItemWriter { csv, rows: 0 })
+    }
+
+    /// Rows written, header excluded.
+    pub(crate) fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Parses one resource's JSON and writes its rows (resources other than
+    /// ExplanationOfBenefit are skipped). Returns the number of rows written.
+    pub(crate) fn write_json(&mut self, json: &RawValue) -> Result<u64, CliError> {
+        let resource: Resource =
+            bluebutton_fhir::from_json_str(json.get()).map_err(|source| CliError::Resource {
+                what: "ExplanationOfBenefit",
+                source,
+            })?;
+        match resource.as_explanation_of_benefit() {
+            Some(eob) => self.write_eob(eob),
+            None => Ok(0),
+        }
+    }
+
+    /// Writes the rows of one claim. Returns the number of rows written.
+    pub(crate) fn write_eob(&mut self, eob: &ExplanationOfBenefit) -> Result<u64, CliError> {
+        let id = eob.id.as_deref().unwrap_or_default();
+        let claim_id = eob.claim_id().unwrap_or_default();
+        let claim_type = eob.claim_type().map(|t| t.as_str()).unwrap_or_default();
+        let (claim_start, claim_end) = eob.billable_period_dates();
+        let lines = eob.line_items();
+        if lines.is_empty() {
+            let totals = eob.totals();
+            let (start, end) = eob.service_dates();
+            self.csv.write_record([
+                id,
+                claim_id,
+                claim_type,
+                "",
+                &date(start),
+                &date(end),
+                "",
+                "",
+                "",
+                amount(totals.submitted.as_ref()),
+                amount(totals.allowed.as_ref()),
+                amount(totals.paid.as_ref()),
+            ])?;
+            self.rows += 1;
+            return Ok(1);
+        }
+        for (item, line) in eob.item.iter().zip(&lines) {
+            let product = item.product_or_service.as_ref();
+            let coding = product.and_then(|p| p.coding.iter().find(|c| c.code.is_some()));
+            let description = coding
+                .and_then(|c| c.display.as_deref())
+                .or_else(|| product.and_then(|p| p.text.as_deref()))
+                .unwrap_or_default();
+            self.csv.write_record([
+                id,
+                claim_id,
+                claim_type,
+                &line.sequence.map(|s| s.to_string()).unwrap_or_default(),
+                &date(line.service_start.or(claim_start)),
+                &date(line.service_end.or(claim_end)),
+                coding.and_then(|c| c.system.as_deref()).unwrap_or_default(),
+                coding.and_then(|c| c.code.as_deref()).unwrap_or_default(),
+                description,
+                amount(line.submitted),
+                amount(line.allowed),
+                amount(line.paid),
+            ])?;
+        }
+        let written = lines.len() as u64;
+        self.rows += written;
+        Ok(written)
+    }
+
+    /// Flushes and returns the writer.
+    pub(crate) fn finish(self) -> Result<W, CliError> {
+        self.csv.into_inner().map_err(|e| CliError::Output {
+            source: e.into_error(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    fn fixture(relative: &str) -> Option<String> {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/fixtures")
+            .join(relative);
+        std::fs::read_to_string(path).ok()
+    }
+
+    fn rows_of(json: &str) -> (String, u64) {
+        let mut writer = LineItemWriter::new(Vec::new()).unwrap();
+        let raw = RawValue::from_string(json.to_owned()).unwrap();
+        writer.write_json(&raw).unwrap();
+        let rows = writer.rows();
+        (String::from_utf8(writer.finish().unwrap()).unwrap(), rows)
+    }
+
+    #[test]
+    fn a_small_claim_gives_one_row_per_line_with_exact_amounts() {
+        let eob = r#"{"resourceType":"ExplanationOfBenefit","id":"carrier-1",
+          "identifier":[{"system":"https://bluebutton.cms.gov/resources/variables/clm_id","value":"C1"}],
+          "type":{"coding":[{"system":"https://bluebutton.cms.gov/resources/codesystem/eob-type","code":"CARRIER"}]},
+          "billablePeriod":{"start":"2020-01-02","end":"2020-01-05"},
+          "item":[
+            {"sequence":1,"productOrService":{"coding":[{"system":"https://bluebutton.cms.gov/resources/codesystem/hcpcs","code":"99213","display":"Office visit, \"est\""}]},
+             "servicedDate":"2020-01-03",
+             "adjudication":[{"category":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/adjudication","code":"submitted"}]},"amount":{"value":120.50}},
+                             {"category":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/adjudication","code":"eligible"}]},"amount":{"value":80.00}},
+                             {"category":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/adjudication","code":"benefit"}]},"amount":{"value":64.10}}]},
+            {"sequence":2,"productOrService":{"text":"Lab"}}
+          ]}"#;
+        let (text, rows) = rows_of(eob);
+        assert_eq!(rows, 2);
+        insta::assert_snapshot!(text, @r#"
+        eob_id,claim_id,claim_type,line,service_start,service_end,code_system,code,description,submitted,allowed,paid
+        carrier-1,C1,carrier,1,2020-01-03,2020-01-03,https://bluebutton.cms.gov/resources/codesystem/hcpcs,99213,"Office visit, ""est""",120.50,80.00,64.10
+        carrier-1,C1,carrier,2,2020-01-02,2020-01-05,,,Lab,,,
+        "#);
+    }
+
+    #[test]
+    fn a_claim_without_lines_gets_one_row_with_its_totals() {
+        let (text, rows) = rows_of(
+            r#"{"resourceType":"ExplanationOfBenefit","id":"x","payment":{"amount":{"value":7.5}}}"#,
+        );
+        assert_eq!(rows, 1);
+        assert_eq!(text.lines().nth(1), Some("x,,,,,,,,,,,7.5"));
+    }
+
+    #[test]
+    fn other_resources_give_no_rows() {
+        let (text, rows) = rows_of(r#"{"resourceType":"Patient","id":"p"}"#);
+        assert_eq!((rows, text.lines().count()), (0, 1));
+    }
+
+    #[test]
+    fn every_eob_of_the_sandbox_fixture_pages() {
+        let mut pages = Vec::new();
+        for n in 0.. {
+            match fixture(&format!("sandbox/v2-eob-pages/eob_p{n}.json")) {
+                Some(page) => pages.push(page),
+                None => break,
+            }
+        }
+        if pages.is_empty() {
+            println!("skipped: ../shared/fixtures/sandbox/v2-eob-pages not found");
+            return;
+        }
+        let mut writer = LineItemWriter::new(Vec::new()).unwrap();
+        let mut expected_rows = 0;
+        for page in &pages {
+            let bundle: serde_json::Value = serde_json::from_str(page).unwrap();
+            for entry in bundle["entry"].as_array().into_iter().flatten() {
+                let items = entry["resource"]["item"].as_array().map_or(0, Vec::len);
+                expected_rows += items.max(1) as u64;
+                let raw = serde_json::value::to_raw_value(&entry["resource"]).unwrap();
+                writer.write_json(&raw).unwrap();
+            }
+        }
+        assert_eq!(writer.rows(), expected_rows);
+        let text = String::from_utf8(writer.finish().unwrap()).unwrap();
+        let mut reader = ::csv::Reader::from_reader(text.as_bytes());
+        assert_eq!(
+            reader.headers().unwrap(),
+            &::csv::StringRecord::from(HEADER.to_vec())
+        );
+        let records: Vec<::csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(records.len() as u64, expected_rows);
+        assert!(
+            records.iter().all(|r| !r[0].is_empty() && !r[2].is_empty()),
+            "every row names its claim and claim type"
+        );
+        assert!(
+            records
+                .iter()
+                .any(|r| !r[7].is_empty() && !r[11].is_empty()),
+            "some rows carry a code and a paid amount"
+        );
+    }
+}
