@@ -59,7 +59,12 @@ fn check_unique_names(model: &Model) -> Result<(), String> {
     for s in &model.structs {
         let mut all = vec![s.name.clone()];
         for f in &s.fields {
-            if let Shape::Choice { enum_name, .. } = &f.shape {
+            if let Shape::Choice {
+                enum_name,
+                owned: true,
+                ..
+            } = &f.shape
+            {
                 all.push(enum_name.clone());
             }
         }
@@ -189,6 +194,7 @@ fn emit_struct(out: &mut String, s: &StructDef) {
         if let Shape::Choice {
             enum_name,
             variants,
+            owned: true,
         } = &f.shape
         {
             emit_choice(out, s, f, enum_name, variants);
@@ -214,6 +220,7 @@ fn emit_struct(out: &mut String, s: &StructDef) {
             Shape::Choice {
                 enum_name,
                 variants,
+                ..
             } => {
                 for v in variants {
                     let _ = writeln!(
@@ -427,7 +434,7 @@ fn emit_choice(out: &mut String, s: &StructDef, f: &Field, enum_name: &str, vari
     for v in variants {
         let _ = writeln!(out, "Self::{}(_) => \"{}{}\",", v.suffix, f.json, v.suffix);
     }
-    out.push_str("}\n}\n\nfn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {\nmatch self {\n");
+    out.push_str("}\n}\n\npub(crate) fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {\nmatch self {\n");
     for v in variants {
         let _ = writeln!(
             out,
@@ -435,7 +442,7 @@ fn emit_choice(out: &mut String, s: &StructDef, f: &Field, enum_name: &str, vari
             v.suffix, f.json, v.suffix
         );
     }
-    out.push_str("}\n}\n\nfn validate_into(&self, v: &mut Validator) {\nmatch self {\n");
+    out.push_str("}\n}\n\npub(crate) fn validate_into(&self, v: &mut Validator) {\nmatch self {\n");
     for v in variants {
         let key = format!("{}{}", f.json, v.suffix);
         match &v.ty {

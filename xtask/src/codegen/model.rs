@@ -65,6 +65,10 @@ pub(crate) enum Shape {
     Choice {
         enum_name: String,
         variants: Vec<Variant>,
+        /// Whether this element defines the enum; `false` when it reuses the identical enum of
+        /// another element (FHIR's open type: `Parameters.parameter.value[x]` is
+        /// `Extension.value[x]`), which is then generated once.
+        owned: bool,
     },
 }
 
@@ -253,6 +257,7 @@ pub(crate) fn build(dir: &Path) -> Result<Model, String> {
         structs: builder.structs,
     };
     mark_boxes(&mut model);
+    share_identical_choices(&mut model);
     // R4 types `Resource.id` as a System.String whose fhir-type says `string`, but the spec's type is `id`.
     for s in model
         .structs
@@ -266,6 +271,54 @@ pub(crate) fn build(dir: &Path) -> Result<Model, String> {
         }
     }
     Ok(model)
+}
+
+/// Makes choice elements of the same name with exactly the same variants use one enum (elements of
+/// other names keep their own, so a type's name always matches its element): the one named after
+/// `Extension` when it is among them (the open type), else the least nested (shortest) name, e.g.
+/// `ExplanationOfBenefitItemServiced` also serves `addItem.serviced[x]`.
+fn share_identical_choices(model: &mut Model) {
+    let signature = |json: &str, variants: &[Variant]| -> Vec<String> {
+        std::iter::once(json.to_owned())
+            .chain(variants.iter().map(|v| format!("{}:{:?}", v.suffix, v.ty)))
+            .collect()
+    };
+    let mut groups: BTreeMap<Vec<String>, Vec<String>> = BTreeMap::new();
+    for f in model.structs.iter().flat_map(|s| &s.fields) {
+        if let Shape::Choice {
+            enum_name,
+            variants,
+            ..
+        } = &f.shape
+        {
+            groups
+                .entry(signature(&f.json, variants))
+                .or_default()
+                .push(enum_name.clone());
+        }
+    }
+    let mut canonical: BTreeMap<Vec<String>, String> = BTreeMap::new();
+    for (sig, mut names) in groups.into_iter().filter(|(_, names)| names.len() > 1) {
+        names.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
+        let name = names
+            .iter()
+            .find(|n| n.starts_with("Extension"))
+            .unwrap_or(&names[0])
+            .clone();
+        canonical.insert(sig, name);
+    }
+    for f in model.structs.iter_mut().flat_map(|s| s.fields.iter_mut()) {
+        if let Shape::Choice {
+            enum_name,
+            variants,
+            owned,
+        } = &mut f.shape
+            && let Some(name) = canonical.get(&signature(&f.json, variants))
+        {
+            *owned = name == enum_name;
+            *enum_name = name.clone();
+        }
+    }
 }
 
 struct Builder<'a> {
@@ -378,6 +431,7 @@ impl Builder<'_> {
                     shape: Shape::Choice {
                         enum_name,
                         variants,
+                        owned: true,
                     },
                     boxed: false,
                 });

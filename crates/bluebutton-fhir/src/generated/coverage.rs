@@ -444,14 +444,14 @@ impl CoverageCostToBeneficiaryValue {
         }
     }
 
-    fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+    pub(crate) fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
         match self {
             Self::Quantity(value) => map.serialize_entry("valueQuantity", value),
             Self::Money(value) => map.serialize_entry("valueMoney", value),
         }
     }
 
-    fn validate_into(&self, v: &mut Validator) {
+    pub(crate) fn validate_into(&self, v: &mut Validator) {
         match self {
             Self::Quantity(value) => v.obj("valueQuantity", Some(&**value)),
             Self::Money(value) => v.obj("valueMoney", Some(&**value)),

@@ -375,14 +375,14 @@ impl AnnotationAuthor {
         }
     }
 
-    fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+    pub(crate) fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
         match self {
             Self::Reference(value) => map.serialize_entry("authorReference", value),
             Self::String(value) => map.serialize_entry("authorString", value),
         }
     }
 
-    fn validate_into(&self, v: &mut Validator) {
+    pub(crate) fn validate_into(&self, v: &mut Validator) {
         match self {
             Self::Reference(value) => v.obj("authorReference", Some(&**value)),
             Self::String(value) => v.one_prim("authorString", None, value, PrimitiveKind::String),
@@ -1343,14 +1343,14 @@ impl DataRequirementSubject {
         }
     }
 
-    fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+    pub(crate) fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
         match self {
             Self::CodeableConcept(value) => map.serialize_entry("subjectCodeableConcept", value),
             Self::Reference(value) => map.serialize_entry("subjectReference", value),
         }
     }
 
-    fn validate_into(&self, v: &mut Validator) {
+    pub(crate) fn validate_into(&self, v: &mut Validator) {
         match self {
             Self::CodeableConcept(value) => v.obj("subjectCodeableConcept", Some(&**value)),
             Self::Reference(value) => v.obj("subjectReference", Some(&**value)),
@@ -1624,7 +1624,7 @@ impl DataRequirementDateFilterValue {
         }
     }
 
-    fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+    pub(crate) fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
         match self {
             Self::DateTime(value) => map.serialize_entry("valueDateTime", value),
             Self::Period(value) => map.serialize_entry("valuePeriod", value),
@@ -1632,7 +1632,7 @@ impl DataRequirementDateFilterValue {
         }
     }
 
-    fn validate_into(&self, v: &mut Validator) {
+    pub(crate) fn validate_into(&self, v: &mut Validator) {
         match self {
             Self::DateTime(value) => {
                 v.one_prim("valueDateTime", None, value, PrimitiveKind::DateTime)
@@ -2041,14 +2041,14 @@ impl DosageAsNeeded {
         }
     }
 
-    fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+    pub(crate) fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
         match self {
             Self::Boolean(value) => map.serialize_entry("asNeededBoolean", value),
             Self::CodeableConcept(value) => map.serialize_entry("asNeededCodeableConcept", value),
         }
     }
 
-    fn validate_into(&self, v: &mut Validator) {
+    pub(crate) fn validate_into(&self, v: &mut Validator) {
         match self {
             Self::Boolean(value) => {
                 v.one_prim("asNeededBoolean", None, value, PrimitiveKind::Boolean)
@@ -2238,14 +2238,14 @@ impl DosageDoseAndRateDose {
         }
     }
 
-    fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+    pub(crate) fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
         match self {
             Self::Range(value) => map.serialize_entry("doseRange", value),
             Self::Quantity(value) => map.serialize_entry("doseQuantity", value),
         }
     }
 
-    fn validate_into(&self, v: &mut Validator) {
+    pub(crate) fn validate_into(&self, v: &mut Validator) {
         match self {
             Self::Range(value) => v.obj("doseRange", Some(&**value)),
             Self::Quantity(value) => v.obj("doseQuantity", Some(&**value)),
@@ -2276,7 +2276,7 @@ impl DosageDoseAndRateRate {
         }
     }
 
-    fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+    pub(crate) fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
         match self {
             Self::Ratio(value) => map.serialize_entry("rateRatio", value),
             Self::Range(value) => map.serialize_entry("rateRange", value),
@@ -2284,7 +2284,7 @@ impl DosageDoseAndRateRate {
         }
     }
 
-    fn validate_into(&self, v: &mut Validator) {
+    pub(crate) fn validate_into(&self, v: &mut Validator) {
         match self {
             Self::Ratio(value) => v.obj("rateRatio", Some(&**value)),
             Self::Range(value) => v.obj("rateRange", Some(&**value)),
@@ -2877,7 +2877,7 @@ impl ExtensionValue {
         }
     }
 
-    fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+    pub(crate) fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
         match self {
             Self::Base64Binary(value) => map.serialize_entry("valueBase64Binary", value),
             Self::Boolean(value) => map.serialize_entry("valueBoolean", value),
@@ -2934,7 +2934,7 @@ impl ExtensionValue {
         }
     }
 
-    fn validate_into(&self, v: &mut Validator) {
+    pub(crate) fn validate_into(&self, v: &mut Validator) {
         match self {
             Self::Base64Binary(value) => v.one_prim(
                 "valueBase64Binary",
@@ -5029,7 +5029,7 @@ impl TimingRepeatBounds {
         }
     }
 
-    fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+    pub(crate) fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
         match self {
             Self::Duration(value) => map.serialize_entry("boundsDuration", value),
             Self::Range(value) => map.serialize_entry("boundsRange", value),
@@ -5037,7 +5037,7 @@ impl TimingRepeatBounds {
         }
     }
 
-    fn validate_into(&self, v: &mut Validator) {
+    pub(crate) fn validate_into(&self, v: &mut Validator) {
         match self {
             Self::Duration(value) => v.obj("boundsDuration", Some(&**value)),
             Self::Range(value) => v.obj("boundsRange", Some(&**value)),
@@ -5267,7 +5267,7 @@ impl TriggerDefinitionTiming {
         }
     }
 
-    fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+    pub(crate) fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
         match self {
             Self::Timing(value) => map.serialize_entry("timingTiming", value),
             Self::Reference(value) => map.serialize_entry("timingReference", value),
@@ -5276,7 +5276,7 @@ impl TriggerDefinitionTiming {
         }
     }
 
-    fn validate_into(&self, v: &mut Validator) {
+    pub(crate) fn validate_into(&self, v: &mut Validator) {
         match self {
             Self::Timing(value) => v.obj("timingTiming", Some(&**value)),
             Self::Reference(value) => v.obj("timingReference", Some(&**value)),
@@ -5423,7 +5423,7 @@ impl UsageContextValue {
         }
     }
 
-    fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+    pub(crate) fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
         match self {
             Self::CodeableConcept(value) => map.serialize_entry("valueCodeableConcept", value),
             Self::Quantity(value) => map.serialize_entry("valueQuantity", value),
@@ -5432,7 +5432,7 @@ impl UsageContextValue {
         }
     }
 
-    fn validate_into(&self, v: &mut Validator) {
+    pub(crate) fn validate_into(&self, v: &mut Validator) {
         match self {
             Self::CodeableConcept(value) => v.obj("valueCodeableConcept", Some(&**value)),
             Self::Quantity(value) => v.obj("valueQuantity", Some(&**value)),

@@ -552,14 +552,14 @@ impl ExplanationOfBenefitAccidentLocation {
         }
     }
 
-    fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+    pub(crate) fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
         match self {
             Self::Address(value) => map.serialize_entry("locationAddress", value),
             Self::Reference(value) => map.serialize_entry("locationReference", value),
         }
     }
 
-    fn validate_into(&self, v: &mut Validator) {
+    pub(crate) fn validate_into(&self, v: &mut Validator) {
         match self {
             Self::Address(value) => v.obj("locationAddress", Some(&**value)),
             Self::Reference(value) => v.obj("locationReference", Some(&**value)),
@@ -698,11 +698,11 @@ pub struct ExplanationOfBenefitAddItem {
     /// Date or dates of service or product delivery
     ///
     /// JSON `serviced[x]`.
-    pub serviced: Option<ExplanationOfBenefitAddItemServiced>,
+    pub serviced: Option<ExplanationOfBenefitItemServiced>,
     /// Place of service or where product was supplied
     ///
     /// JSON `location[x]`.
-    pub location: Option<ExplanationOfBenefitAddItemLocation>,
+    pub location: Option<ExplanationOfBenefitItemLocation>,
     /// Count of products or services
     ///
     /// JSON `quantity`.
@@ -747,81 +747,6 @@ pub struct ExplanationOfBenefitAddItem {
     pub extra: Extras,
 }
 
-/// Date or dates of service or product delivery (choice of types)
-///
-/// FHIR R4 `ExplanationOfBenefit.addItem.serviced[x]`.
-#[derive(Clone, Debug, PartialEq)]
-pub enum ExplanationOfBenefitAddItemServiced {
-    /// JSON `servicedDate`.
-    Date(Date),
-    /// JSON `servicedPeriod`.
-    Period(Box<Period>),
-}
-
-impl ExplanationOfBenefitAddItemServiced {
-    /// The JSON member name of this choice, e.g. `servicedDate`.
-    pub fn json_key(&self) -> &'static str {
-        match self {
-            Self::Date(_) => "servicedDate",
-            Self::Period(_) => "servicedPeriod",
-        }
-    }
-
-    fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
-        match self {
-            Self::Date(value) => map.serialize_entry("servicedDate", value),
-            Self::Period(value) => map.serialize_entry("servicedPeriod", value),
-        }
-    }
-
-    fn validate_into(&self, v: &mut Validator) {
-        match self {
-            Self::Date(value) => v.one_prim("servicedDate", None, value, PrimitiveKind::Date),
-            Self::Period(value) => v.obj("servicedPeriod", Some(&**value)),
-        }
-    }
-}
-
-/// Place of service or where product was supplied (choice of types)
-///
-/// FHIR R4 `ExplanationOfBenefit.addItem.location[x]`.
-#[derive(Clone, Debug, PartialEq)]
-pub enum ExplanationOfBenefitAddItemLocation {
-    /// JSON `locationCodeableConcept`.
-    CodeableConcept(Box<CodeableConcept>),
-    /// JSON `locationAddress`.
-    Address(Box<Address>),
-    /// JSON `locationReference`.
-    Reference(Box<Reference>),
-}
-
-impl ExplanationOfBenefitAddItemLocation {
-    /// The JSON member name of this choice, e.g. `locationCodeableConcept`.
-    pub fn json_key(&self) -> &'static str {
-        match self {
-            Self::CodeableConcept(_) => "locationCodeableConcept",
-            Self::Address(_) => "locationAddress",
-            Self::Reference(_) => "locationReference",
-        }
-    }
-
-    fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
-        match self {
-            Self::CodeableConcept(value) => map.serialize_entry("locationCodeableConcept", value),
-            Self::Address(value) => map.serialize_entry("locationAddress", value),
-            Self::Reference(value) => map.serialize_entry("locationReference", value),
-        }
-    }
-
-    fn validate_into(&self, v: &mut Validator) {
-        match self {
-            Self::CodeableConcept(value) => v.obj("locationCodeableConcept", Some(&**value)),
-            Self::Address(value) => v.obj("locationAddress", Some(&**value)),
-            Self::Reference(value) => v.obj("locationReference", Some(&**value)),
-        }
-    }
-}
-
 impl FhirObject for ExplanationOfBenefitAddItem {
     const FHIR_NAME: &'static str = "ExplanationOfBenefit.addItem";
 
@@ -845,27 +770,27 @@ impl FhirObject for ExplanationOfBenefitAddItem {
             "modifier" => self.modifier = map.next_value()?,
             "programCode" => self.program_code = map.next_value()?,
             "servicedDate" => {
-                self.serviced = Some(ExplanationOfBenefitAddItemServiced::Date(map.next_value()?))
+                self.serviced = Some(ExplanationOfBenefitItemServiced::Date(map.next_value()?))
             }
             "servicedPeriod" => {
-                self.serviced = Some(ExplanationOfBenefitAddItemServiced::Period(json::read_box(
+                self.serviced = Some(ExplanationOfBenefitItemServiced::Period(json::read_box(
                     map,
                 )?))
             }
             "locationCodeableConcept" => {
-                self.location = Some(ExplanationOfBenefitAddItemLocation::CodeableConcept(
+                self.location = Some(ExplanationOfBenefitItemLocation::CodeableConcept(
                     json::read_box(map)?,
                 ))
             }
             "locationAddress" => {
-                self.location = Some(ExplanationOfBenefitAddItemLocation::Address(
-                    json::read_box(map)?,
-                ))
+                self.location = Some(ExplanationOfBenefitItemLocation::Address(json::read_box(
+                    map,
+                )?))
             }
             "locationReference" => {
-                self.location = Some(ExplanationOfBenefitAddItemLocation::Reference(
-                    json::read_box(map)?,
-                ))
+                self.location = Some(ExplanationOfBenefitItemLocation::Reference(json::read_box(
+                    map,
+                )?))
             }
             "quantity" => json::read_opt(map, &mut self.quantity)?,
             "unitPrice" => json::read_opt(map, &mut self.unit_price)?,
@@ -1489,7 +1414,7 @@ impl ExplanationOfBenefitBenefitBalanceFinancialAllowed {
         }
     }
 
-    fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+    pub(crate) fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
         match self {
             Self::UnsignedInt(value) => map.serialize_entry("allowedUnsignedInt", value),
             Self::String(value) => map.serialize_entry("allowedString", value),
@@ -1497,7 +1422,7 @@ impl ExplanationOfBenefitBenefitBalanceFinancialAllowed {
         }
     }
 
-    fn validate_into(&self, v: &mut Validator) {
+    pub(crate) fn validate_into(&self, v: &mut Validator) {
         match self {
             Self::UnsignedInt(value) => v.one_prim(
                 "allowedUnsignedInt",
@@ -1531,14 +1456,14 @@ impl ExplanationOfBenefitBenefitBalanceFinancialUsed {
         }
     }
 
-    fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+    pub(crate) fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
         match self {
             Self::UnsignedInt(value) => map.serialize_entry("usedUnsignedInt", value),
             Self::Money(value) => map.serialize_entry("usedMoney", value),
         }
     }
 
-    fn validate_into(&self, v: &mut Validator) {
+    pub(crate) fn validate_into(&self, v: &mut Validator) {
         match self {
             Self::UnsignedInt(value) => {
                 v.one_prim("usedUnsignedInt", None, value, PrimitiveKind::UnsignedInt)
@@ -1829,14 +1754,14 @@ impl ExplanationOfBenefitDiagnosisDiagnosis {
         }
     }
 
-    fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+    pub(crate) fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
         match self {
             Self::CodeableConcept(value) => map.serialize_entry("diagnosisCodeableConcept", value),
             Self::Reference(value) => map.serialize_entry("diagnosisReference", value),
         }
     }
 
-    fn validate_into(&self, v: &mut Validator) {
+    pub(crate) fn validate_into(&self, v: &mut Validator) {
         match self {
             Self::CodeableConcept(value) => v.obj("diagnosisCodeableConcept", Some(&**value)),
             Self::Reference(value) => v.obj("diagnosisReference", Some(&**value)),
@@ -2187,14 +2112,14 @@ impl ExplanationOfBenefitItemServiced {
         }
     }
 
-    fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+    pub(crate) fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
         match self {
             Self::Date(value) => map.serialize_entry("servicedDate", value),
             Self::Period(value) => map.serialize_entry("servicedPeriod", value),
         }
     }
 
-    fn validate_into(&self, v: &mut Validator) {
+    pub(crate) fn validate_into(&self, v: &mut Validator) {
         match self {
             Self::Date(value) => v.one_prim("servicedDate", None, value, PrimitiveKind::Date),
             Self::Period(value) => v.obj("servicedPeriod", Some(&**value)),
@@ -2225,7 +2150,7 @@ impl ExplanationOfBenefitItemLocation {
         }
     }
 
-    fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+    pub(crate) fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
         match self {
             Self::CodeableConcept(value) => map.serialize_entry("locationCodeableConcept", value),
             Self::Address(value) => map.serialize_entry("locationAddress", value),
@@ -2233,7 +2158,7 @@ impl ExplanationOfBenefitItemLocation {
         }
     }
 
-    fn validate_into(&self, v: &mut Validator) {
+    pub(crate) fn validate_into(&self, v: &mut Validator) {
         match self {
             Self::CodeableConcept(value) => v.obj("locationCodeableConcept", Some(&**value)),
             Self::Address(value) => v.obj("locationAddress", Some(&**value)),
@@ -3206,14 +3131,14 @@ impl ExplanationOfBenefitProcedureProcedure {
         }
     }
 
-    fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+    pub(crate) fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
         match self {
             Self::CodeableConcept(value) => map.serialize_entry("procedureCodeableConcept", value),
             Self::Reference(value) => map.serialize_entry("procedureReference", value),
         }
     }
 
-    fn validate_into(&self, v: &mut Validator) {
+    pub(crate) fn validate_into(&self, v: &mut Validator) {
         match self {
             Self::CodeableConcept(value) => v.obj("procedureCodeableConcept", Some(&**value)),
             Self::Reference(value) => v.obj("procedureReference", Some(&**value)),
@@ -3589,14 +3514,14 @@ impl ExplanationOfBenefitSupportingInfoTiming {
         }
     }
 
-    fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+    pub(crate) fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
         match self {
             Self::Date(value) => map.serialize_entry("timingDate", value),
             Self::Period(value) => map.serialize_entry("timingPeriod", value),
         }
     }
 
-    fn validate_into(&self, v: &mut Validator) {
+    pub(crate) fn validate_into(&self, v: &mut Validator) {
         match self {
             Self::Date(value) => v.one_prim("timingDate", None, value, PrimitiveKind::Date),
             Self::Period(value) => v.obj("timingPeriod", Some(&**value)),
@@ -3633,7 +3558,7 @@ impl ExplanationOfBenefitSupportingInfoValue {
         }
     }
 
-    fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+    pub(crate) fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
         match self {
             Self::Boolean(value) => map.serialize_entry("valueBoolean", value),
             Self::String(value) => map.serialize_entry("valueString", value),
@@ -3643,7 +3568,7 @@ impl ExplanationOfBenefitSupportingInfoValue {
         }
     }
 
-    fn validate_into(&self, v: &mut Validator) {
+    pub(crate) fn validate_into(&self, v: &mut Validator) {
         match self {
             Self::Boolean(value) => v.one_prim("valueBoolean", None, value, PrimitiveKind::Boolean),
             Self::String(value) => v.one_prim("valueString", None, value, PrimitiveKind::String),

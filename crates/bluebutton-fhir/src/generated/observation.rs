@@ -184,7 +184,7 @@ impl ObservationEffective {
         }
     }
 
-    fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+    pub(crate) fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
         match self {
             Self::DateTime(value) => map.serialize_entry("effectiveDateTime", value),
             Self::Period(value) => map.serialize_entry("effectivePeriod", value),
@@ -193,7 +193,7 @@ impl ObservationEffective {
         }
     }
 
-    fn validate_into(&self, v: &mut Validator) {
+    pub(crate) fn validate_into(&self, v: &mut Validator) {
         match self {
             Self::DateTime(value) => {
                 v.one_prim("effectiveDateTime", None, value, PrimitiveKind::DateTime)
@@ -254,7 +254,7 @@ impl ObservationValue {
         }
     }
 
-    fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+    pub(crate) fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
         match self {
             Self::Quantity(value) => map.serialize_entry("valueQuantity", value),
             Self::CodeableConcept(value) => map.serialize_entry("valueCodeableConcept", value),
@@ -270,7 +270,7 @@ impl ObservationValue {
         }
     }
 
-    fn validate_into(&self, v: &mut Validator) {
+    pub(crate) fn validate_into(&self, v: &mut Validator) {
         match self {
             Self::Quantity(value) => v.obj("valueQuantity", Some(&**value)),
             Self::CodeableConcept(value) => v.obj("valueCodeableConcept", Some(&**value)),
@@ -501,7 +501,7 @@ pub struct ObservationComponent {
     /// Actual component result
     ///
     /// JSON `value[x]`.
-    pub value: Option<ObservationComponentValue>,
+    pub value: Option<ObservationValue>,
     /// Why the component result is missing
     ///
     /// JSON `dataAbsentReason`.
@@ -518,88 +518,6 @@ pub struct ObservationComponent {
     pub extra: Extras,
 }
 
-/// Actual component result (choice of types)
-///
-/// FHIR R4 `Observation.component.value[x]`.
-#[derive(Clone, Debug, PartialEq)]
-pub enum ObservationComponentValue {
-    /// JSON `valueQuantity`.
-    Quantity(Box<Quantity>),
-    /// JSON `valueCodeableConcept`.
-    CodeableConcept(Box<CodeableConcept>),
-    /// JSON `valueString`.
-    String(String),
-    /// JSON `valueBoolean`.
-    Boolean(bool),
-    /// JSON `valueInteger`.
-    Integer(i64),
-    /// JSON `valueRange`.
-    Range(Box<Range>),
-    /// JSON `valueRatio`.
-    Ratio(Box<Ratio>),
-    /// JSON `valueSampledData`.
-    SampledData(Box<SampledData>),
-    /// JSON `valueTime`.
-    Time(Time),
-    /// JSON `valueDateTime`.
-    DateTime(DateTime),
-    /// JSON `valuePeriod`.
-    Period(Box<Period>),
-}
-
-impl ObservationComponentValue {
-    /// The JSON member name of this choice, e.g. `valueQuantity`.
-    pub fn json_key(&self) -> &'static str {
-        match self {
-            Self::Quantity(_) => "valueQuantity",
-            Self::CodeableConcept(_) => "valueCodeableConcept",
-            Self::String(_) => "valueString",
-            Self::Boolean(_) => "valueBoolean",
-            Self::Integer(_) => "valueInteger",
-            Self::Range(_) => "valueRange",
-            Self::Ratio(_) => "valueRatio",
-            Self::SampledData(_) => "valueSampledData",
-            Self::Time(_) => "valueTime",
-            Self::DateTime(_) => "valueDateTime",
-            Self::Period(_) => "valuePeriod",
-        }
-    }
-
-    fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
-        match self {
-            Self::Quantity(value) => map.serialize_entry("valueQuantity", value),
-            Self::CodeableConcept(value) => map.serialize_entry("valueCodeableConcept", value),
-            Self::String(value) => map.serialize_entry("valueString", value),
-            Self::Boolean(value) => map.serialize_entry("valueBoolean", value),
-            Self::Integer(value) => map.serialize_entry("valueInteger", value),
-            Self::Range(value) => map.serialize_entry("valueRange", value),
-            Self::Ratio(value) => map.serialize_entry("valueRatio", value),
-            Self::SampledData(value) => map.serialize_entry("valueSampledData", value),
-            Self::Time(value) => map.serialize_entry("valueTime", value),
-            Self::DateTime(value) => map.serialize_entry("valueDateTime", value),
-            Self::Period(value) => map.serialize_entry("valuePeriod", value),
-        }
-    }
-
-    fn validate_into(&self, v: &mut Validator) {
-        match self {
-            Self::Quantity(value) => v.obj("valueQuantity", Some(&**value)),
-            Self::CodeableConcept(value) => v.obj("valueCodeableConcept", Some(&**value)),
-            Self::String(value) => v.one_prim("valueString", None, value, PrimitiveKind::String),
-            Self::Boolean(value) => v.one_prim("valueBoolean", None, value, PrimitiveKind::Boolean),
-            Self::Integer(value) => v.one_prim("valueInteger", None, value, PrimitiveKind::Integer),
-            Self::Range(value) => v.obj("valueRange", Some(&**value)),
-            Self::Ratio(value) => v.obj("valueRatio", Some(&**value)),
-            Self::SampledData(value) => v.obj("valueSampledData", Some(&**value)),
-            Self::Time(value) => v.one_prim("valueTime", None, value, PrimitiveKind::Time),
-            Self::DateTime(value) => {
-                v.one_prim("valueDateTime", None, value, PrimitiveKind::DateTime)
-            }
-            Self::Period(value) => v.obj("valuePeriod", Some(&**value)),
-        }
-    }
-}
-
 impl FhirObject for ObservationComponent {
     const FHIR_NAME: &'static str = "Observation.component";
 
@@ -613,39 +531,21 @@ impl FhirObject for ObservationComponent {
             "extension" => self.extension = map.next_value()?,
             "modifierExtension" => self.modifier_extension = map.next_value()?,
             "code" => json::read_opt(map, &mut self.code)?,
-            "valueQuantity" => {
-                self.value = Some(ObservationComponentValue::Quantity(json::read_box(map)?))
-            }
+            "valueQuantity" => self.value = Some(ObservationValue::Quantity(json::read_box(map)?)),
             "valueCodeableConcept" => {
-                self.value = Some(ObservationComponentValue::CodeableConcept(json::read_box(
-                    map,
-                )?))
+                self.value = Some(ObservationValue::CodeableConcept(json::read_box(map)?))
             }
-            "valueString" => {
-                self.value = Some(ObservationComponentValue::String(map.next_value()?))
-            }
-            "valueBoolean" => {
-                self.value = Some(ObservationComponentValue::Boolean(map.next_value()?))
-            }
-            "valueInteger" => {
-                self.value = Some(ObservationComponentValue::Integer(map.next_value()?))
-            }
-            "valueRange" => {
-                self.value = Some(ObservationComponentValue::Range(json::read_box(map)?))
-            }
-            "valueRatio" => {
-                self.value = Some(ObservationComponentValue::Ratio(json::read_box(map)?))
-            }
+            "valueString" => self.value = Some(ObservationValue::String(map.next_value()?)),
+            "valueBoolean" => self.value = Some(ObservationValue::Boolean(map.next_value()?)),
+            "valueInteger" => self.value = Some(ObservationValue::Integer(map.next_value()?)),
+            "valueRange" => self.value = Some(ObservationValue::Range(json::read_box(map)?)),
+            "valueRatio" => self.value = Some(ObservationValue::Ratio(json::read_box(map)?)),
             "valueSampledData" => {
-                self.value = Some(ObservationComponentValue::SampledData(json::read_box(map)?))
+                self.value = Some(ObservationValue::SampledData(json::read_box(map)?))
             }
-            "valueTime" => self.value = Some(ObservationComponentValue::Time(map.next_value()?)),
-            "valueDateTime" => {
-                self.value = Some(ObservationComponentValue::DateTime(map.next_value()?))
-            }
-            "valuePeriod" => {
-                self.value = Some(ObservationComponentValue::Period(json::read_box(map)?))
-            }
+            "valueTime" => self.value = Some(ObservationValue::Time(map.next_value()?)),
+            "valueDateTime" => self.value = Some(ObservationValue::DateTime(map.next_value()?)),
+            "valuePeriod" => self.value = Some(ObservationValue::Period(json::read_box(map)?)),
             "dataAbsentReason" => json::read_opt(map, &mut self.data_absent_reason)?,
             "interpretation" => self.interpretation = map.next_value()?,
             "referenceRange" => self.reference_range = map.next_value()?,

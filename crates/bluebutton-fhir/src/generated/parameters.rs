@@ -138,7 +138,7 @@ pub struct ParametersParameter {
     /// If parameter is a data type
     ///
     /// JSON `value[x]`.
-    pub value: Option<ParametersParameterValue>,
+    pub value: Option<ExtensionValue>,
     /// If parameter is a whole resource
     ///
     /// JSON `resource`.
@@ -149,296 +149,6 @@ pub struct ParametersParameter {
     pub part: Vec<ParametersParameter>,
     /// Members that FHIR R4 does not define here, kept verbatim.
     pub extra: Extras,
-}
-
-/// If parameter is a data type (choice of types)
-///
-/// FHIR R4 `Parameters.parameter.value[x]`.
-#[derive(Clone, Debug, PartialEq)]
-pub enum ParametersParameterValue {
-    /// JSON `valueBase64Binary`.
-    Base64Binary(String),
-    /// JSON `valueBoolean`.
-    Boolean(bool),
-    /// JSON `valueCanonical`.
-    Canonical(String),
-    /// JSON `valueCode`.
-    Code(String),
-    /// JSON `valueDate`.
-    Date(Date),
-    /// JSON `valueDateTime`.
-    DateTime(DateTime),
-    /// JSON `valueDecimal`.
-    Decimal(Decimal),
-    /// JSON `valueId`.
-    Id(String),
-    /// JSON `valueInstant`.
-    Instant(Instant),
-    /// JSON `valueInteger`.
-    Integer(i64),
-    /// JSON `valueMarkdown`.
-    Markdown(String),
-    /// JSON `valueOid`.
-    Oid(String),
-    /// JSON `valuePositiveInt`.
-    PositiveInt(i64),
-    /// JSON `valueString`.
-    String(String),
-    /// JSON `valueTime`.
-    Time(Time),
-    /// JSON `valueUnsignedInt`.
-    UnsignedInt(i64),
-    /// JSON `valueUri`.
-    Uri(String),
-    /// JSON `valueUrl`.
-    Url(String),
-    /// JSON `valueUuid`.
-    Uuid(String),
-    /// JSON `valueAddress`.
-    Address(Box<Address>),
-    /// JSON `valueAge`.
-    Age(Box<Age>),
-    /// JSON `valueAnnotation`.
-    Annotation(Box<Annotation>),
-    /// JSON `valueAttachment`.
-    Attachment(Box<Attachment>),
-    /// JSON `valueCodeableConcept`.
-    CodeableConcept(Box<CodeableConcept>),
-    /// JSON `valueCoding`.
-    Coding(Box<Coding>),
-    /// JSON `valueContactPoint`.
-    ContactPoint(Box<ContactPoint>),
-    /// JSON `valueCount`.
-    Count(Box<Count>),
-    /// JSON `valueDistance`.
-    Distance(Box<Distance>),
-    /// JSON `valueDuration`.
-    Duration(Box<Duration>),
-    /// JSON `valueHumanName`.
-    HumanName(Box<HumanName>),
-    /// JSON `valueIdentifier`.
-    Identifier(Box<Identifier>),
-    /// JSON `valueMoney`.
-    Money(Box<Money>),
-    /// JSON `valuePeriod`.
-    Period(Box<Period>),
-    /// JSON `valueQuantity`.
-    Quantity(Box<Quantity>),
-    /// JSON `valueRange`.
-    Range(Box<Range>),
-    /// JSON `valueRatio`.
-    Ratio(Box<Ratio>),
-    /// JSON `valueReference`.
-    Reference(Box<Reference>),
-    /// JSON `valueSampledData`.
-    SampledData(Box<SampledData>),
-    /// JSON `valueSignature`.
-    Signature(Box<Signature>),
-    /// JSON `valueTiming`.
-    Timing(Box<Timing>),
-    /// JSON `valueContactDetail`.
-    ContactDetail(Box<ContactDetail>),
-    /// JSON `valueContributor`.
-    Contributor(Box<Contributor>),
-    /// JSON `valueDataRequirement`.
-    DataRequirement(Box<DataRequirement>),
-    /// JSON `valueExpression`.
-    Expression(Box<Expression>),
-    /// JSON `valueParameterDefinition`.
-    ParameterDefinition(Box<ParameterDefinition>),
-    /// JSON `valueRelatedArtifact`.
-    RelatedArtifact(Box<RelatedArtifact>),
-    /// JSON `valueTriggerDefinition`.
-    TriggerDefinition(Box<TriggerDefinition>),
-    /// JSON `valueUsageContext`.
-    UsageContext(Box<UsageContext>),
-    /// JSON `valueDosage`.
-    Dosage(Box<Dosage>),
-    /// JSON `valueMeta`.
-    Meta(Box<Meta>),
-}
-
-impl ParametersParameterValue {
-    /// The JSON member name of this choice, e.g. `valueBase64Binary`.
-    pub fn json_key(&self) -> &'static str {
-        match self {
-            Self::Base64Binary(_) => "valueBase64Binary",
-            Self::Boolean(_) => "valueBoolean",
-            Self::Canonical(_) => "valueCanonical",
-            Self::Code(_) => "valueCode",
-            Self::Date(_) => "valueDate",
-            Self::DateTime(_) => "valueDateTime",
-            Self::Decimal(_) => "valueDecimal",
-            Self::Id(_) => "valueId",
-            Self::Instant(_) => "valueInstant",
-            Self::Integer(_) => "valueInteger",
-            Self::Markdown(_) => "valueMarkdown",
-            Self::Oid(_) => "valueOid",
-            Self::PositiveInt(_) => "valuePositiveInt",
-            Self::String(_) => "valueString",
-            Self::Time(_) => "valueTime",
-            Self::UnsignedInt(_) => "valueUnsignedInt",
-            Self::Uri(_) => "valueUri",
-            Self::Url(_) => "valueUrl",
-            Self::Uuid(_) => "valueUuid",
-            Self::Address(_) => "valueAddress",
-            Self::Age(_) => "valueAge",
-            Self::Annotation(_) => "valueAnnotation",
-            Self::Attachment(_) => "valueAttachment",
-            Self::CodeableConcept(_) => "valueCodeableConcept",
-            Self::Coding(_) => "valueCoding",
-            Self::ContactPoint(_) => "valueContactPoint",
-            Self::Count(_) => "valueCount",
-            Self::Distance(_) => "valueDistance",
-            Self::Duration(_) => "valueDuration",
-            Self::HumanName(_) => "valueHumanName",
-            Self::Identifier(_) => "valueIdentifier",
-            Self::Money(_) => "valueMoney",
-            Self::Period(_) => "valuePeriod",
-            Self::Quantity(_) => "valueQuantity",
-            Self::Range(_) => "valueRange",
-            Self::Ratio(_) => "valueRatio",
-            Self::Reference(_) => "valueReference",
-            Self::SampledData(_) => "valueSampledData",
-            Self::Signature(_) => "valueSignature",
-            Self::Timing(_) => "valueTiming",
-            Self::ContactDetail(_) => "valueContactDetail",
-            Self::Contributor(_) => "valueContributor",
-            Self::DataRequirement(_) => "valueDataRequirement",
-            Self::Expression(_) => "valueExpression",
-            Self::ParameterDefinition(_) => "valueParameterDefinition",
-            Self::RelatedArtifact(_) => "valueRelatedArtifact",
-            Self::TriggerDefinition(_) => "valueTriggerDefinition",
-            Self::UsageContext(_) => "valueUsageContext",
-            Self::Dosage(_) => "valueDosage",
-            Self::Meta(_) => "valueMeta",
-        }
-    }
-
-    fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
-        match self {
-            Self::Base64Binary(value) => map.serialize_entry("valueBase64Binary", value),
-            Self::Boolean(value) => map.serialize_entry("valueBoolean", value),
-            Self::Canonical(value) => map.serialize_entry("valueCanonical", value),
-            Self::Code(value) => map.serialize_entry("valueCode", value),
-            Self::Date(value) => map.serialize_entry("valueDate", value),
-            Self::DateTime(value) => map.serialize_entry("valueDateTime", value),
-            Self::Decimal(value) => map.serialize_entry("valueDecimal", value),
-            Self::Id(value) => map.serialize_entry("valueId", value),
-            Self::Instant(value) => map.serialize_entry("valueInstant", value),
-            Self::Integer(value) => map.serialize_entry("valueInteger", value),
-            Self::Markdown(value) => map.serialize_entry("valueMarkdown", value),
-            Self::Oid(value) => map.serialize_entry("valueOid", value),
-            Self::PositiveInt(value) => map.serialize_entry("valuePositiveInt", value),
-            Self::String(value) => map.serialize_entry("valueString", value),
-            Self::Time(value) => map.serialize_entry("valueTime", value),
-            Self::UnsignedInt(value) => map.serialize_entry("valueUnsignedInt", value),
-            Self::Uri(value) => map.serialize_entry("valueUri", value),
-            Self::Url(value) => map.serialize_entry("valueUrl", value),
-            Self::Uuid(value) => map.serialize_entry("valueUuid", value),
-            Self::Address(value) => map.serialize_entry("valueAddress", value),
-            Self::Age(value) => map.serialize_entry("valueAge", value),
-            Self::Annotation(value) => map.serialize_entry("valueAnnotation", value),
-            Self::Attachment(value) => map.serialize_entry("valueAttachment", value),
-            Self::CodeableConcept(value) => map.serialize_entry("valueCodeableConcept", value),
-            Self::Coding(value) => map.serialize_entry("valueCoding", value),
-            Self::ContactPoint(value) => map.serialize_entry("valueContactPoint", value),
-            Self::Count(value) => map.serialize_entry("valueCount", value),
-            Self::Distance(value) => map.serialize_entry("valueDistance", value),
-            Self::Duration(value) => map.serialize_entry("valueDuration", value),
-            Self::HumanName(value) => map.serialize_entry("valueHumanName", value),
-            Self::Identifier(value) => map.serialize_entry("valueIdentifier", value),
-            Self::Money(value) => map.serialize_entry("valueMoney", value),
-            Self::Period(value) => map.serialize_entry("valuePeriod", value),
-            Self::Quantity(value) => map.serialize_entry("valueQuantity", value),
-            Self::Range(value) => map.serialize_entry("valueRange", value),
-            Self::Ratio(value) => map.serialize_entry("valueRatio", value),
-            Self::Reference(value) => map.serialize_entry("valueReference", value),
-            Self::SampledData(value) => map.serialize_entry("valueSampledData", value),
-            Self::Signature(value) => map.serialize_entry("valueSignature", value),
-            Self::Timing(value) => map.serialize_entry("valueTiming", value),
-            Self::ContactDetail(value) => map.serialize_entry("valueContactDetail", value),
-            Self::Contributor(value) => map.serialize_entry("valueContributor", value),
-            Self::DataRequirement(value) => map.serialize_entry("valueDataRequirement", value),
-            Self::Expression(value) => map.serialize_entry("valueExpression", value),
-            Self::ParameterDefinition(value) => {
-                map.serialize_entry("valueParameterDefinition", value)
-            }
-            Self::RelatedArtifact(value) => map.serialize_entry("valueRelatedArtifact", value),
-            Self::TriggerDefinition(value) => map.serialize_entry("valueTriggerDefinition", value),
-            Self::UsageContext(value) => map.serialize_entry("valueUsageContext", value),
-            Self::Dosage(value) => map.serialize_entry("valueDosage", value),
-            Self::Meta(value) => map.serialize_entry("valueMeta", value),
-        }
-    }
-
-    fn validate_into(&self, v: &mut Validator) {
-        match self {
-            Self::Base64Binary(value) => v.one_prim(
-                "valueBase64Binary",
-                None,
-                value,
-                PrimitiveKind::Base64Binary,
-            ),
-            Self::Boolean(value) => v.one_prim("valueBoolean", None, value, PrimitiveKind::Boolean),
-            Self::Canonical(value) => v.one_prim("valueCanonical", None, value, PrimitiveKind::Uri),
-            Self::Code(value) => v.one_prim("valueCode", None, value, PrimitiveKind::Code),
-            Self::Date(value) => v.one_prim("valueDate", None, value, PrimitiveKind::Date),
-            Self::DateTime(value) => {
-                v.one_prim("valueDateTime", None, value, PrimitiveKind::DateTime)
-            }
-            Self::Decimal(value) => v.one_prim("valueDecimal", None, value, PrimitiveKind::Decimal),
-            Self::Id(value) => v.one_prim("valueId", None, value, PrimitiveKind::Id),
-            Self::Instant(value) => v.one_prim("valueInstant", None, value, PrimitiveKind::Instant),
-            Self::Integer(value) => v.one_prim("valueInteger", None, value, PrimitiveKind::Integer),
-            Self::Markdown(value) => {
-                v.one_prim("valueMarkdown", None, value, PrimitiveKind::String)
-            }
-            Self::Oid(value) => v.one_prim("valueOid", None, value, PrimitiveKind::Oid),
-            Self::PositiveInt(value) => {
-                v.one_prim("valuePositiveInt", None, value, PrimitiveKind::PositiveInt)
-            }
-            Self::String(value) => v.one_prim("valueString", None, value, PrimitiveKind::String),
-            Self::Time(value) => v.one_prim("valueTime", None, value, PrimitiveKind::Time),
-            Self::UnsignedInt(value) => {
-                v.one_prim("valueUnsignedInt", None, value, PrimitiveKind::UnsignedInt)
-            }
-            Self::Uri(value) => v.one_prim("valueUri", None, value, PrimitiveKind::Uri),
-            Self::Url(value) => v.one_prim("valueUrl", None, value, PrimitiveKind::Uri),
-            Self::Uuid(value) => v.one_prim("valueUuid", None, value, PrimitiveKind::Uuid),
-            Self::Address(value) => v.obj("valueAddress", Some(&**value)),
-            Self::Age(value) => v.obj("valueAge", Some(&**value)),
-            Self::Annotation(value) => v.obj("valueAnnotation", Some(&**value)),
-            Self::Attachment(value) => v.obj("valueAttachment", Some(&**value)),
-            Self::CodeableConcept(value) => v.obj("valueCodeableConcept", Some(&**value)),
-            Self::Coding(value) => v.obj("valueCoding", Some(&**value)),
-            Self::ContactPoint(value) => v.obj("valueContactPoint", Some(&**value)),
-            Self::Count(value) => v.obj("valueCount", Some(&**value)),
-            Self::Distance(value) => v.obj("valueDistance", Some(&**value)),
-            Self::Duration(value) => v.obj("valueDuration", Some(&**value)),
-            Self::HumanName(value) => v.obj("valueHumanName", Some(&**value)),
-            Self::Identifier(value) => v.obj("valueIdentifier", Some(&**value)),
-            Self::Money(value) => v.obj("valueMoney", Some(&**value)),
-            Self::Period(value) => v.obj("valuePeriod", Some(&**value)),
-            Self::Quantity(value) => v.obj("valueQuantity", Some(&**value)),
-            Self::Range(value) => v.obj("valueRange", Some(&**value)),
-            Self::Ratio(value) => v.obj("valueRatio", Some(&**value)),
-            Self::Reference(value) => v.obj("valueReference", Some(&**value)),
-            Self::SampledData(value) => v.obj("valueSampledData", Some(&**value)),
-            Self::Signature(value) => v.obj("valueSignature", Some(&**value)),
-            Self::Timing(value) => v.obj("valueTiming", Some(&**value)),
-            Self::ContactDetail(value) => v.obj("valueContactDetail", Some(&**value)),
-            Self::Contributor(value) => v.obj("valueContributor", Some(&**value)),
-            Self::DataRequirement(value) => v.obj("valueDataRequirement", Some(&**value)),
-            Self::Expression(value) => v.obj("valueExpression", Some(&**value)),
-            Self::ParameterDefinition(value) => v.obj("valueParameterDefinition", Some(&**value)),
-            Self::RelatedArtifact(value) => v.obj("valueRelatedArtifact", Some(&**value)),
-            Self::TriggerDefinition(value) => v.obj("valueTriggerDefinition", Some(&**value)),
-            Self::UsageContext(value) => v.obj("valueUsageContext", Some(&**value)),
-            Self::Dosage(value) => v.obj("valueDosage", Some(&**value)),
-            Self::Meta(value) => v.obj("valueMeta", Some(&**value)),
-        }
-    }
 }
 
 impl FhirObject for ParametersParameter {
@@ -456,145 +166,85 @@ impl FhirObject for ParametersParameter {
             "name" => self.name = map.next_value()?,
             "_name" => json::read_boxed(map, &mut self.name_ext)?,
             "valueBase64Binary" => {
-                self.value = Some(ParametersParameterValue::Base64Binary(map.next_value()?))
+                self.value = Some(ExtensionValue::Base64Binary(map.next_value()?))
             }
-            "valueBoolean" => {
-                self.value = Some(ParametersParameterValue::Boolean(map.next_value()?))
-            }
-            "valueCanonical" => {
-                self.value = Some(ParametersParameterValue::Canonical(map.next_value()?))
-            }
-            "valueCode" => self.value = Some(ParametersParameterValue::Code(map.next_value()?)),
-            "valueDate" => self.value = Some(ParametersParameterValue::Date(map.next_value()?)),
-            "valueDateTime" => {
-                self.value = Some(ParametersParameterValue::DateTime(map.next_value()?))
-            }
-            "valueDecimal" => {
-                self.value = Some(ParametersParameterValue::Decimal(map.next_value()?))
-            }
-            "valueId" => self.value = Some(ParametersParameterValue::Id(map.next_value()?)),
-            "valueInstant" => {
-                self.value = Some(ParametersParameterValue::Instant(map.next_value()?))
-            }
-            "valueInteger" => {
-                self.value = Some(ParametersParameterValue::Integer(map.next_value()?))
-            }
-            "valueMarkdown" => {
-                self.value = Some(ParametersParameterValue::Markdown(map.next_value()?))
-            }
-            "valueOid" => self.value = Some(ParametersParameterValue::Oid(map.next_value()?)),
-            "valuePositiveInt" => {
-                self.value = Some(ParametersParameterValue::PositiveInt(map.next_value()?))
-            }
-            "valueString" => self.value = Some(ParametersParameterValue::String(map.next_value()?)),
-            "valueTime" => self.value = Some(ParametersParameterValue::Time(map.next_value()?)),
-            "valueUnsignedInt" => {
-                self.value = Some(ParametersParameterValue::UnsignedInt(map.next_value()?))
-            }
-            "valueUri" => self.value = Some(ParametersParameterValue::Uri(map.next_value()?)),
-            "valueUrl" => self.value = Some(ParametersParameterValue::Url(map.next_value()?)),
-            "valueUuid" => self.value = Some(ParametersParameterValue::Uuid(map.next_value()?)),
-            "valueAddress" => {
-                self.value = Some(ParametersParameterValue::Address(json::read_box(map)?))
-            }
-            "valueAge" => self.value = Some(ParametersParameterValue::Age(json::read_box(map)?)),
+            "valueBoolean" => self.value = Some(ExtensionValue::Boolean(map.next_value()?)),
+            "valueCanonical" => self.value = Some(ExtensionValue::Canonical(map.next_value()?)),
+            "valueCode" => self.value = Some(ExtensionValue::Code(map.next_value()?)),
+            "valueDate" => self.value = Some(ExtensionValue::Date(map.next_value()?)),
+            "valueDateTime" => self.value = Some(ExtensionValue::DateTime(map.next_value()?)),
+            "valueDecimal" => self.value = Some(ExtensionValue::Decimal(map.next_value()?)),
+            "valueId" => self.value = Some(ExtensionValue::Id(map.next_value()?)),
+            "valueInstant" => self.value = Some(ExtensionValue::Instant(map.next_value()?)),
+            "valueInteger" => self.value = Some(ExtensionValue::Integer(map.next_value()?)),
+            "valueMarkdown" => self.value = Some(ExtensionValue::Markdown(map.next_value()?)),
+            "valueOid" => self.value = Some(ExtensionValue::Oid(map.next_value()?)),
+            "valuePositiveInt" => self.value = Some(ExtensionValue::PositiveInt(map.next_value()?)),
+            "valueString" => self.value = Some(ExtensionValue::String(map.next_value()?)),
+            "valueTime" => self.value = Some(ExtensionValue::Time(map.next_value()?)),
+            "valueUnsignedInt" => self.value = Some(ExtensionValue::UnsignedInt(map.next_value()?)),
+            "valueUri" => self.value = Some(ExtensionValue::Uri(map.next_value()?)),
+            "valueUrl" => self.value = Some(ExtensionValue::Url(map.next_value()?)),
+            "valueUuid" => self.value = Some(ExtensionValue::Uuid(map.next_value()?)),
+            "valueAddress" => self.value = Some(ExtensionValue::Address(json::read_box(map)?)),
+            "valueAge" => self.value = Some(ExtensionValue::Age(json::read_box(map)?)),
             "valueAnnotation" => {
-                self.value = Some(ParametersParameterValue::Annotation(json::read_box(map)?))
+                self.value = Some(ExtensionValue::Annotation(json::read_box(map)?))
             }
             "valueAttachment" => {
-                self.value = Some(ParametersParameterValue::Attachment(json::read_box(map)?))
+                self.value = Some(ExtensionValue::Attachment(json::read_box(map)?))
             }
             "valueCodeableConcept" => {
-                self.value = Some(ParametersParameterValue::CodeableConcept(json::read_box(
-                    map,
-                )?))
+                self.value = Some(ExtensionValue::CodeableConcept(json::read_box(map)?))
             }
-            "valueCoding" => {
-                self.value = Some(ParametersParameterValue::Coding(json::read_box(map)?))
-            }
+            "valueCoding" => self.value = Some(ExtensionValue::Coding(json::read_box(map)?)),
             "valueContactPoint" => {
-                self.value = Some(ParametersParameterValue::ContactPoint(json::read_box(map)?))
+                self.value = Some(ExtensionValue::ContactPoint(json::read_box(map)?))
             }
-            "valueCount" => {
-                self.value = Some(ParametersParameterValue::Count(json::read_box(map)?))
-            }
-            "valueDistance" => {
-                self.value = Some(ParametersParameterValue::Distance(json::read_box(map)?))
-            }
-            "valueDuration" => {
-                self.value = Some(ParametersParameterValue::Duration(json::read_box(map)?))
-            }
-            "valueHumanName" => {
-                self.value = Some(ParametersParameterValue::HumanName(json::read_box(map)?))
-            }
+            "valueCount" => self.value = Some(ExtensionValue::Count(json::read_box(map)?)),
+            "valueDistance" => self.value = Some(ExtensionValue::Distance(json::read_box(map)?)),
+            "valueDuration" => self.value = Some(ExtensionValue::Duration(json::read_box(map)?)),
+            "valueHumanName" => self.value = Some(ExtensionValue::HumanName(json::read_box(map)?)),
             "valueIdentifier" => {
-                self.value = Some(ParametersParameterValue::Identifier(json::read_box(map)?))
+                self.value = Some(ExtensionValue::Identifier(json::read_box(map)?))
             }
-            "valueMoney" => {
-                self.value = Some(ParametersParameterValue::Money(json::read_box(map)?))
-            }
-            "valuePeriod" => {
-                self.value = Some(ParametersParameterValue::Period(json::read_box(map)?))
-            }
-            "valueQuantity" => {
-                self.value = Some(ParametersParameterValue::Quantity(json::read_box(map)?))
-            }
-            "valueRange" => {
-                self.value = Some(ParametersParameterValue::Range(json::read_box(map)?))
-            }
-            "valueRatio" => {
-                self.value = Some(ParametersParameterValue::Ratio(json::read_box(map)?))
-            }
-            "valueReference" => {
-                self.value = Some(ParametersParameterValue::Reference(json::read_box(map)?))
-            }
+            "valueMoney" => self.value = Some(ExtensionValue::Money(json::read_box(map)?)),
+            "valuePeriod" => self.value = Some(ExtensionValue::Period(json::read_box(map)?)),
+            "valueQuantity" => self.value = Some(ExtensionValue::Quantity(json::read_box(map)?)),
+            "valueRange" => self.value = Some(ExtensionValue::Range(json::read_box(map)?)),
+            "valueRatio" => self.value = Some(ExtensionValue::Ratio(json::read_box(map)?)),
+            "valueReference" => self.value = Some(ExtensionValue::Reference(json::read_box(map)?)),
             "valueSampledData" => {
-                self.value = Some(ParametersParameterValue::SampledData(json::read_box(map)?))
+                self.value = Some(ExtensionValue::SampledData(json::read_box(map)?))
             }
-            "valueSignature" => {
-                self.value = Some(ParametersParameterValue::Signature(json::read_box(map)?))
-            }
-            "valueTiming" => {
-                self.value = Some(ParametersParameterValue::Timing(json::read_box(map)?))
-            }
+            "valueSignature" => self.value = Some(ExtensionValue::Signature(json::read_box(map)?)),
+            "valueTiming" => self.value = Some(ExtensionValue::Timing(json::read_box(map)?)),
             "valueContactDetail" => {
-                self.value = Some(ParametersParameterValue::ContactDetail(json::read_box(
-                    map,
-                )?))
+                self.value = Some(ExtensionValue::ContactDetail(json::read_box(map)?))
             }
             "valueContributor" => {
-                self.value = Some(ParametersParameterValue::Contributor(json::read_box(map)?))
+                self.value = Some(ExtensionValue::Contributor(json::read_box(map)?))
             }
             "valueDataRequirement" => {
-                self.value = Some(ParametersParameterValue::DataRequirement(json::read_box(
-                    map,
-                )?))
+                self.value = Some(ExtensionValue::DataRequirement(json::read_box(map)?))
             }
             "valueExpression" => {
-                self.value = Some(ParametersParameterValue::Expression(json::read_box(map)?))
+                self.value = Some(ExtensionValue::Expression(json::read_box(map)?))
             }
             "valueParameterDefinition" => {
-                self.value = Some(ParametersParameterValue::ParameterDefinition(
-                    json::read_box(map)?,
-                ))
+                self.value = Some(ExtensionValue::ParameterDefinition(json::read_box(map)?))
             }
             "valueRelatedArtifact" => {
-                self.value = Some(ParametersParameterValue::RelatedArtifact(json::read_box(
-                    map,
-                )?))
+                self.value = Some(ExtensionValue::RelatedArtifact(json::read_box(map)?))
             }
             "valueTriggerDefinition" => {
-                self.value = Some(ParametersParameterValue::TriggerDefinition(json::read_box(
-                    map,
-                )?))
+                self.value = Some(ExtensionValue::TriggerDefinition(json::read_box(map)?))
             }
             "valueUsageContext" => {
-                self.value = Some(ParametersParameterValue::UsageContext(json::read_box(map)?))
+                self.value = Some(ExtensionValue::UsageContext(json::read_box(map)?))
             }
-            "valueDosage" => {
-                self.value = Some(ParametersParameterValue::Dosage(json::read_box(map)?))
-            }
-            "valueMeta" => self.value = Some(ParametersParameterValue::Meta(json::read_box(map)?)),
+            "valueDosage" => self.value = Some(ExtensionValue::Dosage(json::read_box(map)?)),
+            "valueMeta" => self.value = Some(ExtensionValue::Meta(json::read_box(map)?)),
             "resource" => self.resource = map.next_value()?,
             "part" => self.part = map.next_value()?,
             _ => return Ok(false),

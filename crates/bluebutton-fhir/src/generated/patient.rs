@@ -148,14 +148,14 @@ impl PatientDeceased {
         }
     }
 
-    fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+    pub(crate) fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
         match self {
             Self::Boolean(value) => map.serialize_entry("deceasedBoolean", value),
             Self::DateTime(value) => map.serialize_entry("deceasedDateTime", value),
         }
     }
 
-    fn validate_into(&self, v: &mut Validator) {
+    pub(crate) fn validate_into(&self, v: &mut Validator) {
         match self {
             Self::Boolean(value) => {
                 v.one_prim("deceasedBoolean", None, value, PrimitiveKind::Boolean)
@@ -187,14 +187,14 @@ impl PatientMultipleBirth {
         }
     }
 
-    fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+    pub(crate) fn serialize_entry<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
         match self {
             Self::Boolean(value) => map.serialize_entry("multipleBirthBoolean", value),
             Self::Integer(value) => map.serialize_entry("multipleBirthInteger", value),
         }
     }
 
-    fn validate_into(&self, v: &mut Validator) {
+    pub(crate) fn validate_into(&self, v: &mut Validator) {
         match self {
             Self::Boolean(value) => {
                 v.one_prim("multipleBirthBoolean", None, value, PrimitiveKind::Boolean)
