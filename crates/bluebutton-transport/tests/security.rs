@@ -230,6 +230,40 @@ fn gzip(data: &[u8]) -> Vec<u8> {
 }
 
 #[tokio::test]
+async fn large_bodies_arriving_in_many_chunks_are_read_byte_exact() {
+    // 3 MiB of varied text: loopback delivers it in many chunks, plain (sized from
+    // Content-Length) and gzip-encoded (no length known after decompression).
+    let document: Vec<u8> = (0..3 * 1024 * 1024u32)
+        .map(|i| {
+            b"abcdefghijklmnopqrstuvwxyz{}[],:0123456789"
+                [(i.wrapping_mul(2_654_435_761) >> 26) as usize % 42]
+        })
+        .collect();
+    let server = MockServer::start().await;
+    Mock::given(path("/plain"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(document.clone()))
+        .mount(&server)
+        .await;
+    Mock::given(path("/gzip"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-encoding", "gzip")
+                .set_body_bytes(gzip(&document)),
+        )
+        .mount(&server)
+        .await;
+    let transport = paused_transport(&server.uri(), retry(0, 0));
+    for name in ["/plain", "/gzip"] {
+        let response = transport
+            .send(Request::get(url(&server.uri(), name)))
+            .await
+            .unwrap();
+        assert_eq!(response.body().len(), document.len(), "{name}");
+        assert!(response.body().as_ref() == document.as_slice(), "{name}");
+    }
+}
+
+#[tokio::test]
 async fn gzip_bodies_are_decompressed_and_capped_while_reading() {
     let server = MockServer::start().await;
     let document = br#"{"resourceType":"Bundle","total":0}"#;
