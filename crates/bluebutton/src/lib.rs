@@ -77,6 +77,7 @@ mod error;
 mod paging;
 mod params;
 mod resolve;
+mod scan;
 mod search;
 
 pub use beneficiary::Beneficiary;

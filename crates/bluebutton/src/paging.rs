@@ -16,6 +16,7 @@ use futures_util::stream::{self, BoxStream, Stream, StreamExt, TryStreamExt};
 use url::{Origin, Url};
 
 use crate::error::{Error, Operation, PagingLimit, redacted};
+use crate::scan::ScannedPage;
 
 /// Caps on how far paging goes. Reaching a cap while more pages remain ends the stream with
 /// [`Error::PagingLimitReached`], so a capped result is never mistaken for a complete one.
@@ -70,7 +71,7 @@ pub(crate) trait PageSource: Send + Sync + 'static {
 /// A decoded page: a typed [`bluebutton_fhir::Bundle`] or raw JSON.
 pub(crate) trait PageDoc: Sized + Send + 'static {
     /// Parses a page body fetched from `url`.
-    fn decode(operation: Operation, url: &Url, body: &[u8]) -> Result<Self, Error>;
+    fn decode(operation: Operation, url: &Url, body: Bytes) -> Result<Self, Error>;
     /// The `next` link, verbatim.
     fn next_link(&self) -> Option<&str>;
     /// How many entries the page holds.
@@ -78,8 +79,8 @@ pub(crate) trait PageDoc: Sized + Send + 'static {
 }
 
 impl PageDoc for bluebutton_fhir::Bundle {
-    fn decode(operation: Operation, url: &Url, body: &[u8]) -> Result<Self, Error> {
-        crate::decode::bundle(operation, url, body, http::StatusCode::OK)
+    fn decode(operation: Operation, url: &Url, body: Bytes) -> Result<Self, Error> {
+        crate::decode::bundle(operation, url, &body, http::StatusCode::OK)
     }
 
     fn next_link(&self) -> Option<&str> {
@@ -92,8 +93,8 @@ impl PageDoc for bluebutton_fhir::Bundle {
 }
 
 impl PageDoc for serde_json::Value {
-    fn decode(operation: Operation, url: &Url, body: &[u8]) -> Result<Self, Error> {
-        crate::decode::json(operation, url, body)
+    fn decode(operation: Operation, url: &Url, body: Bytes) -> Result<Self, Error> {
+        crate::decode::json(operation, url, &body)
     }
 
     /// Like the official SDKs: only a `Bundle`'s `link[relation=next].url`.
@@ -197,7 +198,7 @@ pub(crate) fn page_stream<S: PageSource, T: PageDoc>(
         }
         cursor.seen.insert(url.as_str().to_owned());
         let body = cursor.source.fetch(url.clone(), operation).await?;
-        let page = T::decode(operation, &url, &body)?;
+        let page = T::decode(operation, &url, body)?;
         cursor.pages += 1;
         cursor.resources = cursor.resources.saturating_add(page.entry_count() as u64);
         if cursor.resources > cursor.limits.max_resources {
@@ -250,35 +251,40 @@ impl<T> fmt::Debug for Pages<T> {
 
 /// A lazy [`Stream`] of the resources of every page of a search, typed (entries of other
 /// types, such as `OperationOutcome` notes, are skipped).
+///
+/// Pages are scanned, not parsed whole: each resource is parsed when it is reached, so the
+/// stream holds at most one page body and one resource, whatever the number of pages. An error
+/// ends the stream, after the resources before it.
 #[must_use = "streams do nothing unless polled"]
 pub struct Resources<R> {
     inner: BoxStream<'static, Result<R, Error>>,
+    /// Set after an error: nothing more is polled (no further page is fetched).
+    done: bool,
 }
 
 impl<R: Send + 'static> Resources<R> {
     pub(crate) fn from_pages(
-        pages: Pages<bluebutton_fhir::Bundle>,
+        pages: Pages<ScannedPage>,
         pick: fn(bluebutton_fhir::Resource) -> Option<R>,
     ) -> Self {
         let inner = pages
-            .map_ok(move |bundle| {
-                stream::iter(
-                    bundle
-                        .into_resources()
-                        .filter_map(move |r| {
-                            let kind = r.resource_type().to_owned();
-                            let picked = pick(r);
-                            if picked.is_none() {
-                                tracing::debug!(resource_type = %kind, "search entry of another type skipped");
-                            }
-                            picked
-                        })
-                        .map(Ok),
-                )
+            .map_ok(move |page| {
+                stream::iter(page.into_resources().filter_map(move |r| {
+                    let r = match r {
+                        Ok(r) => r,
+                        Err(e) => return Some(Err(e)),
+                    };
+                    let kind = r.resource_type().to_owned();
+                    let picked = pick(r);
+                    if picked.is_none() {
+                        tracing::debug!(resource_type = %kind, "search entry of another type skipped");
+                    }
+                    picked.map(Ok)
+                }))
             })
             .try_flatten()
             .boxed();
-        Self { inner }
+        Self { inner, done: false }
     }
 }
 
@@ -286,7 +292,14 @@ impl<R> Stream for Resources<R> {
     type Item = Result<R, Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.inner.as_mut().poll_next(cx)
+        if self.done {
+            return Poll::Ready(None);
+        }
+        let item = self.inner.as_mut().poll_next(cx);
+        if let Poll::Ready(Some(Err(_)) | None) = &item {
+            self.done = true;
+        }
+        item
     }
 }
 
@@ -543,5 +556,30 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(ids, ["a", "b", "c"]);
+    }
+
+    #[tokio::test]
+    async fn resources_stream_ends_at_a_bad_resource_without_fetching_further() {
+        let mut first = page(Some(SECOND), &["a", "b", "c"]);
+        first["entry"][1]["resource"]["status"] = json!(7);
+        let source = Canned::new(vec![(FIRST, first), (SECOND, page(None, &["d"]))]);
+        let pages = Pages::new(page_stream(
+            source.clone(),
+            Url::parse(FIRST).unwrap(),
+            Operation::Search("Coverage"),
+            PageLimits::default(),
+        ));
+        let items: Vec<Result<String, Error>> = Resources::from_pages(pages, |r| match r {
+            bluebutton_fhir::Resource::Coverage(c) => Some(*c),
+            _ => None,
+        })
+        .map_ok(|c| c.id.unwrap_or_default())
+        .collect()
+        .await;
+        assert_eq!(items.len(), 2, "{items:?}");
+        assert_eq!(items[0].as_ref().unwrap(), "a");
+        let error = items[1].as_ref().unwrap_err();
+        assert!(matches!(error, Error::Fhir { .. }), "{error:?}");
+        assert_eq!(source.fetched(), vec![FIRST], "no page after the error");
     }
 }

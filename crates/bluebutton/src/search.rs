@@ -13,8 +13,9 @@ use url::Url;
 use crate::beneficiary::{Beneficiary, Needs};
 use crate::decode;
 use crate::error::{Error, Operation};
-use crate::paging::{PageLimits, Pages, Resources};
+use crate::paging::{PageDoc, PageLimits, Pages, Resources};
 use crate::params::DateFilter;
+use crate::scan::ScannedPage;
 
 /// The largest page size (`_count`) the server accepts.
 pub const MAX_PAGE_SIZE: u32 = 50;
@@ -296,6 +297,11 @@ impl<R: SearchResource> Search<R> {
 
     /// Every page, lazily, as typed Bundles (API v2/v3); see [`Pages`].
     pub fn pages(&self) -> Pages<Bundle> {
+        self.r4_pages()
+    }
+
+    /// Every page, lazily, decoded as `T` (API v2/v3 only).
+    fn r4_pages<T: PageDoc>(&self) -> Pages<T> {
         match self
             .beneficiary
             .shared
@@ -321,9 +327,11 @@ impl<R: SearchResource> Search<R> {
         }
     }
 
-    /// Every resource of every page, lazily, typed (API v2/v3).
+    /// Every resource of every page, lazily, typed (API v2/v3). Pages are scanned and their
+    /// resources parsed one at a time, so the stream holds about one page body and one
+    /// resource however many pages there are (see [`Resources`]).
     pub fn resources(&self) -> Resources<R> {
-        Resources::from_pages(self.pages(), R::from_resource)
+        Resources::from_pages(self.r4_pages::<ScannedPage>(), R::from_resource)
     }
 
     /// Every resource of every page, collected (up to the [`PageLimits`] caps; reaching one

@@ -60,6 +60,16 @@ async fn full_flow_authorize_exchange_and_every_call() {
         .await
         .unwrap();
     assert_eq!(all.len(), 23);
+    // Scanned-then-parsed resources are exactly the resources of the typed pages.
+    let from_pages: Vec<&ExplanationOfBenefit> = pages
+        .iter()
+        .flat_map(|p| p.explanation_of_benefits())
+        .collect();
+    let mut streamed: Vec<&ExplanationOfBenefit> = all.iter().collect();
+    let mut paged = from_pages.clone();
+    streamed.sort_by(|a, b| a.id.cmp(&b.id));
+    paged.sort_by(|a, b| a.id.cmp(&b.id));
+    assert!(streamed == paged, "resources() and pages() disagree");
 
     // Claim type filter: every result has the asked type.
     let some_type = all[0].claim_type().expect("a claim type");

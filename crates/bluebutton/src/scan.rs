@@ -1,0 +1,306 @@
+//! Scanned search pages: a page's body and where each entry's resource is in it, so that
+//! `resources()` parses one resource at a time and never holds a whole typed page.
+//!
+//! A scan only finds the `next` link and each `entry[].resource` (as byte ranges of the body,
+//! which stays shared, not copied); it is several times faster than a typed parse. A body the
+//! scan cannot read (not JSON, not a Bundle, an unusual shape) goes through the typed decoder,
+//! which either reads it or gives the same error as [`crate::Search::pages`]. A resource that
+//! fails to parse is reported with the page's typed decode error, so its line and column are
+//! positions in the page body, as with `pages()`.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use bluebutton_fhir::Resource;
+use bytes::Bytes;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use url::Url;
+
+use crate::decode;
+use crate::error::{Error, Operation, redacted};
+use crate::paging::PageDoc;
+
+/// One `link` of a Bundle.
+#[derive(Deserialize)]
+struct Link<'a> {
+    #[serde(default, borrow)]
+    relation: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    url: Option<Cow<'a, str>>,
+}
+
+/// One `entry` of a Bundle, of which only the resource's text is kept.
+#[derive(Deserialize)]
+struct Entry<'a> {
+    #[serde(default, borrow)]
+    resource: Option<&'a RawValue>,
+}
+
+/// What a scan reads of a Bundle (other members are skipped without being built).
+#[derive(Deserialize)]
+struct Shell<'a> {
+    #[serde(rename = "resourceType", borrow)]
+    resource_type: Cow<'a, str>,
+    #[serde(default, borrow)]
+    link: Vec<Link<'a>>,
+    #[serde(default, borrow)]
+    entry: Vec<Entry<'a>>,
+}
+
+/// A search page, scanned (or, for a body the scan cannot read, parsed).
+pub(crate) struct ScannedPage {
+    next: Option<String>,
+    entries: usize,
+    contents: Contents,
+}
+
+/// Shows the shape, never the body or the link (health data, beneficiary ids in queries).
+impl std::fmt::Debug for ScannedPage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let scanned = matches!(self.contents, Contents::Scanned { .. });
+        f.debug_struct("ScannedPage")
+            .field("entries", &self.entries)
+            .field("has_next", &self.next.is_some())
+            .field("scanned", &scanned)
+            .finish()
+    }
+}
+
+enum Contents {
+    /// The body and the byte range of each entry's resource in it.
+    Scanned {
+        operation: Operation,
+        url: Url,
+        body: Bytes,
+        resources: Vec<Range<usize>>,
+    },
+    /// A page the typed decoder read.
+    Parsed(Vec<Resource>),
+}
+
+/// Where `part` (a slice of `whole`) lies in `whole`.
+fn range_in(whole: &[u8], part: &str) -> Range<usize> {
+    let start = part.as_ptr() as usize - whole.as_ptr() as usize;
+    start..start + part.len()
+}
+
+/// Scans `body`: the `next` link, the number of entries and each resource's range. `None`
+/// when the body is not a Bundle this scan can read.
+fn scan(body: &[u8]) -> Option<(Option<String>, usize, Vec<Range<usize>>)> {
+    let shell: Shell<'_> = serde_json::from_slice(body).ok()?;
+    if shell.resource_type != "Bundle" {
+        return None;
+    }
+    let next = shell
+        .link
+        .iter()
+        .find(|l| l.relation.as_deref() == Some("next"))
+        .and_then(|l| l.url.as_deref())
+        .map(str::to_owned);
+    let resources = shell
+        .entry
+        .iter()
+        .filter_map(|e| e.resource)
+        .map(|r| range_in(body, r.get()))
+        .collect();
+    Some((next, shell.entry.len(), resources))
+}
+
+impl ScannedPage {
+    /// The page's resources, each parsed when reached. After an error it yields nothing more.
+    pub(crate) fn into_resources(self) -> impl Iterator<Item = Result<Resource, Error>> + Send {
+        let (scanned, parsed) = match self.contents {
+            Contents::Scanned {
+                operation,
+                url,
+                body,
+                resources,
+            } => (Some((operation, url, body, resources.into_iter())), None),
+            Contents::Parsed(resources) => (None, Some(resources.into_iter().map(Ok))),
+        };
+        let scanned = scanned
+            .into_iter()
+            .flat_map(|(operation, url, body, ranges)| {
+                let mut failed = false;
+                ranges.map_while(move |range| {
+                    if failed {
+                        return None;
+                    }
+                    let parsed = bluebutton_fhir::from_json_slice::<Resource>(&body[range]);
+                    Some(parsed.map_err(|source| {
+                        failed = true;
+                        page_error(operation, &url, &body, source)
+                    }))
+                })
+            });
+        scanned.chain(parsed.into_iter().flatten())
+    }
+}
+
+/// The error for a page one of whose resources failed to parse: the typed decoder's, with
+/// positions in the page (it fails on the same resource), or else the resource's own.
+fn page_error(
+    operation: Operation,
+    url: &Url,
+    body: &[u8],
+    source: bluebutton_fhir::FhirError,
+) -> Error {
+    match decode::bundle(operation, url, body, http::StatusCode::OK) {
+        Err(page_error) => page_error,
+        Ok(_) => Error::Fhir {
+            operation,
+            url: redacted(url),
+            source,
+        },
+    }
+}
+
+impl PageDoc for ScannedPage {
+    fn decode(operation: Operation, url: &Url, body: Bytes) -> Result<Self, Error> {
+        match scan(&body) {
+            Some((next, entries, resources)) => Ok(ScannedPage {
+                next,
+                entries,
+                contents: Contents::Scanned {
+                    operation,
+                    url: url.clone(),
+                    body,
+                    resources,
+                },
+            }),
+            None => {
+                let bundle = <bluebutton_fhir::Bundle as PageDoc>::decode(operation, url, body)?;
+                Ok(ScannedPage {
+                    next: bundle.next_link().map(str::to_owned),
+                    entries: bundle.entry.len(),
+                    contents: Contents::Parsed(bundle.into_resources().collect()),
+                })
+            }
+        }
+    }
+
+    fn next_link(&self) -> Option<&str> {
+        self.next.as_deref()
+    }
+
+    fn entry_count(&self) -> usize {
+        self.entries
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url() -> Url {
+        Url::parse("https://api.example/v2/fhir/Coverage/?_count=2").unwrap()
+    }
+
+    fn decode(body: &str) -> Result<ScannedPage, Error> {
+        ScannedPage::decode(
+            Operation::Search("Coverage"),
+            &url(),
+            Bytes::from(body.to_owned()),
+        )
+    }
+
+    fn ids(page: ScannedPage) -> Vec<Result<String, String>> {
+        page.into_resources()
+            .map(|r| {
+                r.map(|r| r.id().unwrap_or_default().to_owned())
+                    .map_err(|e| e.to_string())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn scan_finds_next_link_and_each_resource() {
+        let body = r#"{
+            "resourceType": "Bundle", "type": "searchset", "total": 3,
+            "link": [
+                {"relation": "self", "url": "https://api.example/self"},
+                {"relation": "next", "url": "https://api.example/next?startIndex=2"}
+            ],
+            "entry": [
+                {"fullUrl": "x", "resource": {"resourceType": "Coverage", "id": "a", "status": "active"}},
+                {"search": {"mode": "match"}},
+                {"resource": null},
+                {"resource": {"resourceType": "Coverage", "id": "b\u00e9", "extension": [{"url": "u", "valueDecimal": 1.50}]}}
+            ]
+        }"#;
+        let page = decode(body).unwrap();
+        assert_eq!(
+            page.next_link(),
+            Some("https://api.example/next?startIndex=2")
+        );
+        assert_eq!(page.entry_count(), 4);
+        assert!(matches!(page.contents, Contents::Scanned { .. }));
+        assert_eq!(ids(page), [Ok("a".to_owned()), Ok("bé".to_owned())]);
+    }
+
+    #[test]
+    fn escaped_text_and_members_before_resource_type_parse_as_in_a_typed_page() {
+        let body = r#"{"entry":[{"resource":{"id":"q\"1","resourceType":"Coverage"}}],"resourceType":"Bundle"}"#;
+        let typed: bluebutton_fhir::Bundle = bluebutton_fhir::from_json_str(body).unwrap();
+        let expected: Vec<_> = typed
+            .into_resources()
+            .map(|r| Ok(r.id().unwrap().to_owned()))
+            .collect();
+        assert_eq!(ids(decode(body).unwrap()), expected);
+        assert_eq!(expected, [Ok("q\"1".to_owned())]);
+    }
+
+    #[test]
+    fn a_body_that_is_not_a_bundle_has_the_typed_decoders_error() {
+        let body = r#"{"resourceType":"OperationOutcome","issue":[]}"#;
+        let scanned = decode(body).expect_err("an error");
+        let typed = <bluebutton_fhir::Bundle as PageDoc>::decode(
+            Operation::Search("Coverage"),
+            &url(),
+            Bytes::from(body),
+        )
+        .expect_err("an error");
+        assert!(
+            matches!(scanned, Error::UnexpectedResource { .. }),
+            "{scanned:?}"
+        );
+        assert_eq!(scanned.to_string(), typed.to_string());
+        let not_json = decode("{\"resourceType\":\"Bundle\",").expect_err("an error");
+        assert!(matches!(not_json, Error::Fhir { .. }), "{not_json:?}");
+    }
+
+    #[test]
+    fn a_shape_the_scan_cannot_read_is_parsed_as_the_typed_decoder_reads_it() {
+        // A repeated member: the scan refuses it, the typed model keeps the last one.
+        let body = r#"{"resourceType":"Bundle","entry":[],"entry":[{"resource":{"resourceType":"Coverage","id":"a"}}],"link":[{"relation":"next","url":"https://api.example/2"}]}"#;
+        let page = decode(body).unwrap();
+        assert!(matches!(page.contents, Contents::Parsed(_)));
+        assert_eq!(page.entry_count(), 1);
+        assert_eq!(page.next_link(), Some("https://api.example/2"));
+        assert_eq!(ids(page), [Ok("a".to_owned())]);
+    }
+
+    #[test]
+    fn a_bad_resource_ends_the_page_with_the_page_position_of_the_error() {
+        let body = concat!(
+            "{\"resourceType\":\"Bundle\",\"entry\":[\n",
+            "{\"resource\":{\"resourceType\":\"Coverage\",\"id\":\"a\"}},\n",
+            "{\"resource\":{\"resourceType\":\"Coverage\",\"id\":\"b\",\"status\":7}},\n",
+            "{\"resource\":{\"resourceType\":\"Coverage\",\"id\":\"c\"}}\n",
+            "]}"
+        );
+        let got = ids(decode(body).unwrap());
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(got[0], Ok("a".to_owned()));
+        let message = got[1].clone().unwrap_err();
+        let typed = <bluebutton_fhir::Bundle as PageDoc>::decode(
+            Operation::Search("Coverage"),
+            &url(),
+            Bytes::from(body),
+        )
+        .expect_err("the typed page fails too");
+        assert_eq!(message, typed.to_string());
+        assert!(message.contains("line 3"), "{message}");
+    }
+}
