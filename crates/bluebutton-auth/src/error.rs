@@ -239,6 +239,23 @@ pub enum AuthError {
         /// What the JSON parser said (never includes values).
         message: String,
     },
+    /// A stored token cannot be decrypted, or is not stored the way the store expects
+    /// (clear text in a store that encrypts, or encrypted in one without a key).
+    #[error("stored token for key `{key}` in {location} {problem}")]
+    StoreSealed {
+        /// The store key.
+        key: String,
+        /// File or database path.
+        location: String,
+        /// What is wrong.
+        problem: SealProblem,
+    },
+    /// A [`crate::TokenKey`] cannot be made (bad text, wrong length, no randomness).
+    #[error("invalid token key: {reason}")]
+    InvalidTokenKey {
+        /// Why.
+        reason: &'static str,
+    },
     /// File-system error of the file store.
     #[error("token file {path}: {source}")]
     StoreIo {
@@ -273,6 +290,28 @@ pub enum AuthError {
         #[source]
         source: url::ParseError,
     },
+}
+
+/// Why a stored token record could not be opened or written (see [`AuthError::StoreSealed`]).
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SealProblem {
+    /// Authentication failed: another key, or the record was altered or copied from another
+    /// store key.
+    #[error("cannot be decrypted with this key (another key, or the record was altered or moved)")]
+    WrongKeyOrAltered,
+    /// The record is not in the sealed format.
+    #[error("is not a sealed token record")]
+    Malformed,
+    /// The record is in clear text but the store encrypts: it is refused rather than trusted.
+    #[error("is in clear text, but this store encrypts: refused (authorize again to replace it)")]
+    ClearText,
+    /// The record is encrypted but the store was given no key.
+    #[error("is encrypted, but this store has no key (give it the TokenKey it was written with)")]
+    NoKey,
+    /// The system random number generator failed while sealing.
+    #[error("cannot be encrypted: the system random number generator failed")]
+    Randomness,
 }
 
 impl AuthError {

@@ -72,14 +72,15 @@ mod userinfo;
 pub use authorize::build_authorize_url;
 pub use callback::{CallbackQuery, MAX_CALLBACK_QUERY_BYTES, MAX_CALLBACK_VALUE_BYTES};
 pub use client::{AuthClient, TokenRef};
-pub use error::{AuthError, Endpoint, TokenResponseProblem};
+pub use error::{AuthError, Endpoint, SealProblem, TokenResponseProblem};
 pub use introspect::Introspection;
 pub use manager::{DEFAULT_REFRESH_SKEW, OnTokenIssued, TokenManager, TokenRefresher};
 pub use oauth2::{AccessToken, AuthorizationCode, CsrfToken, PkceCodeVerifier, RefreshToken};
 pub use request::{AuthRequest, Lang};
 pub use scope::{Scope, ScopeAccess, ScopeResource, ScopeSet, join_scopes, parse_scopes};
 pub use store::{
-    DEFAULT_BUSY_TIMEOUT, FileStore, MemoryStore, SqliteStore, TokenStore, TokenUpdate, UpdateFn,
+    DEFAULT_BUSY_TIMEOUT, FileStore, MemoryStore, SqliteStore, TokenKey, TokenStore, TokenUpdate,
+    UpdateFn,
 };
 pub use token::AuthorizationToken;
 pub use userinfo::UserInfo;

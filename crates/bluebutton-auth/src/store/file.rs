@@ -8,13 +8,17 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex, PoisonError, Weak};
 
 use futures_util::future::BoxFuture;
+use serde_json::value::RawValue;
 
+use super::seal::{Stored, TokenKey, open_record, write_record};
 use super::{TokenStore, TokenUpdate, UpdateFn};
-use crate::error::AuthError;
+use crate::error::{AuthError, SealProblem};
 use crate::locks::KeyedLocks;
 use crate::token::{AuthorizationToken, redacted_json_message};
 
-type TokenMap = BTreeMap<String, AuthorizationToken>;
+/// The file's records by key, each kept as its exact JSON text: a token object, or a sealed
+/// string. A write re-encodes only the record it changes.
+type TokenMap = BTreeMap<String, Box<RawValue>>;
 
 /// All tokens in one JSON file: `{"<key>": <token in the Python SDK's get_dict() format>, ..}`.
 ///
@@ -32,11 +36,14 @@ type TokenMap = BTreeMap<String, AuthorizationToken>;
 /// file refresh a token once. The OS lock is advisory: only programs that take it (this
 /// store) are held back. [`super::SqliteStore`] remains the better choice for many processes.
 ///
-/// The file holds the tokens in clear text, like the official SDKs' saved dicts: keep it in
-/// an app-private directory.
+/// Without a key the file holds the tokens in clear text, like the official SDKs' saved
+/// dicts (keep it in an app-private directory). With [`FileStore::with_key`] each token is
+/// sealed (`{"<key>": "bbtk1.…"}`, see [`TokenKey`]): the file alone reveals none, and a
+/// record that was altered, moved to another key or left in clear text is refused.
 pub struct FileStore {
     path: Arc<PathBuf>,
     shared: Arc<PathLocks>,
+    key: Option<Arc<TokenKey>>,
 }
 
 /// The in-process locks of one token file, shared by every [`FileStore`] on it.
@@ -98,7 +105,68 @@ impl FileStore {
         Self {
             path: Arc::new(path),
             shared,
+            key: None,
         }
+    }
+
+    /// Encrypts every token this store writes with `key`, and reads only tokens sealed with
+    /// it (clear-text records are refused with [`AuthError::StoreSealed`]).
+    pub fn with_key(mut self, key: TokenKey) -> Self {
+        self.key = Some(Arc::new(key));
+        self
+    }
+
+    /// Whether tokens are encrypted at rest ([`FileStore::with_key`]).
+    pub fn is_encrypted(&self) -> bool {
+        self.key.is_some()
+    }
+
+    fn location(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    /// The token of a record read from the file.
+    fn open(&self, key: &str, raw: &RawValue) -> Result<AuthorizationToken, AuthError> {
+        let location = self.location();
+        let text = raw.get();
+        if text.starts_with('"') {
+            let sealed: String =
+                serde_json::from_str(text).map_err(|e| AuthError::StoreCorrupt {
+                    key: key.to_owned(),
+                    location: location.clone(),
+                    message: redacted_json_message(&e),
+                })?;
+            if !sealed.starts_with(super::seal::SEALED_PREFIX) {
+                return Err(AuthError::StoreSealed {
+                    key: key.to_owned(),
+                    location,
+                    problem: SealProblem::Malformed,
+                });
+            }
+            return open_record(self.key.as_deref(), key, &location, Stored::Sealed(&sealed));
+        }
+        open_record(self.key.as_deref(), key, &location, Stored::Clear(text))
+    }
+
+    /// The record of `token` under `key`, as the file will hold it.
+    fn record(&self, key: &str, token: &AuthorizationToken) -> Result<Box<RawValue>, AuthError> {
+        let location = self.location();
+        let text = write_record(self.key.as_deref(), key, &location, token)?;
+        let json = match self.key {
+            // Sealed text is URL-safe base64 after an ASCII prefix: quoting needs no escapes.
+            Some(_) => format!("\"{text}\""),
+            None => text,
+        };
+        RawValue::from_string(json).map_err(|e| AuthError::StoreCorrupt {
+            key: key.to_owned(),
+            location,
+            message: redacted_json_message(&e),
+        })
+    }
+
+    /// The token under `key` in `map`, decoded.
+    fn take(&self, map: &mut TokenMap, key: &str) -> Result<Option<AuthorizationToken>, AuthError> {
+        map.remove(key).map(|raw| self.open(key, &raw)).transpose()
     }
 
     /// The file path.
@@ -165,6 +233,7 @@ impl fmt::Debug for FileStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FileStore")
             .field("path", &self.path)
+            .field("encrypted", &self.key.is_some())
             .finish()
     }
 }
@@ -233,7 +302,7 @@ impl TokenStore for FileStore {
         &'a self,
         key: &'a str,
     ) -> BoxFuture<'a, Result<Option<AuthorizationToken>, AuthError>> {
-        Box::pin(async move { Ok(self.read_all().await?.remove(key)) })
+        Box::pin(async move { self.take(&mut self.read_all().await?, key) })
     }
 
     fn save<'a>(
@@ -244,9 +313,9 @@ impl TokenStore for FileStore {
         Box::pin(async move {
             let _guard = self.shared.keys.lock(key).await;
             let _os = self.os_lock().await?;
-            let (key, token) = (key.to_owned(), token.clone());
+            let (record, key) = (self.record(key, token)?, key.to_owned());
             self.modify(move |map| {
-                map.insert(key, token);
+                map.insert(key, record);
             })
             .await
         })
@@ -272,13 +341,14 @@ impl TokenStore for FileStore {
         Box::pin(async move {
             let _guard = self.shared.keys.lock(key).await;
             let _os = self.os_lock().await?;
-            let current = self.read_all().await?.remove(key);
+            let current = self.take(&mut self.read_all().await?, key)?;
             let owned = key.to_owned();
             match update(current).await {
                 TokenUpdate::Keep => Ok(()),
                 TokenUpdate::Replace(token) => {
+                    let record = self.record(key, &token)?;
                     self.modify(move |map| {
-                        map.insert(owned, token);
+                        map.insert(owned, record);
                     })
                     .await
                 }

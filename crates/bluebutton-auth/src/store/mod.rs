@@ -14,17 +14,26 @@
 //!   does the same with an advisory OS lock on a sibling `<file>.lock` held from the read
 //!   to the write; within a process, every `FileStore` on one file shares one set of locks.
 //!
+//! # At rest
+//! [`FileStore`] and [`SqliteStore`] encrypt each token when given a [`TokenKey`]
+//! (`with_key`): ChaCha20-Poly1305 with the record's key as associated data, so the file or
+//! database alone reveals no token, and a record that was altered, moved to another key or
+//! written in clear text is refused with [`AuthError::StoreSealed`]. Without a key they keep
+//! the official SDKs' clear-text JSON (mode 0600). [`MemoryStore`] never writes to disk.
+//!
 //! [`MemoryStore`] is private to one process; share tokens between processes through
 //! [`SqliteStore`] or [`FileStore`].
 
 mod file;
 mod memory;
+mod seal;
 mod sqlite;
 
 use futures_util::future::BoxFuture;
 
 pub use file::FileStore;
 pub use memory::MemoryStore;
+pub use seal::TokenKey;
 pub use sqlite::{DEFAULT_BUSY_TIMEOUT, SqliteStore};
 
 use crate::error::AuthError;

@@ -8,10 +8,11 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::seal::{Stored, TokenKey, open_record, write_record};
 use super::{TokenStore, TokenUpdate, UpdateFn};
 use crate::error::AuthError;
 use crate::locks::KeyedLocks;
-use crate::token::{AuthorizationToken, redacted_json_message};
+use crate::token::AuthorizationToken;
 
 /// How long to wait for another process's write lock by default: longer than a token
 /// request's default timeout (60 s), so a waiting process outlasts a slow refresh.
@@ -34,12 +35,14 @@ const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS bluebutton_tokens (
 /// blocked (WAL mode). Dropping the future mid-update rolls back.
 ///
 /// Each operation opens its own connection (SQLite connections are cheap) on a blocking
-/// thread. The database file is created with mode 0600 on Unix and holds the tokens in clear
-/// text.
+/// thread. The database file is created with mode 0600 on Unix. Without a key it holds the
+/// tokens in clear text; with [`SqliteStore::with_key`] the `token` column holds each token
+/// sealed (`bbtk1.…`, see [`TokenKey`]), and clear-text or altered rows are refused.
 pub struct SqliteStore {
     path: Arc<PathBuf>,
     busy_timeout: Duration,
     locks: KeyedLocks,
+    key: Option<Arc<TokenKey>>,
 }
 
 impl SqliteStore {
@@ -49,6 +52,7 @@ impl SqliteStore {
             path: Arc::new(path.into()),
             busy_timeout: DEFAULT_BUSY_TIMEOUT,
             locks: KeyedLocks::default(),
+            key: None,
         };
         store
             .blocking(|conn| {
@@ -64,6 +68,18 @@ impl SqliteStore {
     pub fn with_busy_timeout(mut self, timeout: Duration) -> Self {
         self.busy_timeout = timeout;
         self
+    }
+
+    /// Encrypts every token this store writes with `key`, and reads only tokens sealed with
+    /// it (clear-text rows are refused with [`AuthError::StoreSealed`]).
+    pub fn with_key(mut self, key: TokenKey) -> Self {
+        self.key = Some(Arc::new(key));
+        self
+    }
+
+    /// Whether tokens are encrypted at rest ([`SqliteStore::with_key`]).
+    pub fn is_encrypted(&self) -> bool {
+        self.key.is_some()
     }
 
     /// The database path.
@@ -96,24 +112,27 @@ impl SqliteStore {
     fn decode(
         &self,
         key: &str,
-        json: Option<String>,
+        text: Option<String>,
     ) -> Result<Option<AuthorizationToken>, AuthError> {
-        json.map(|json| {
-            serde_json::from_str(&json).map_err(|e| AuthError::StoreCorrupt {
-                key: key.to_owned(),
-                location: self.path.display().to_string(),
-                message: redacted_json_message(&e),
-            })
+        let location = self.path.display().to_string();
+        text.map(|text| {
+            open_record(
+                self.key.as_deref(),
+                key,
+                &location,
+                Stored::from_text(&text),
+            )
         })
         .transpose()
     }
 
     fn encode(&self, key: &str, token: &AuthorizationToken) -> Result<String, AuthError> {
-        serde_json::to_string(token).map_err(|e| AuthError::StoreCorrupt {
-            key: key.to_owned(),
-            location: self.path.display().to_string(),
-            message: redacted_json_message(&e),
-        })
+        write_record(
+            self.key.as_deref(),
+            key,
+            &self.path.display().to_string(),
+            token,
+        )
     }
 }
 
@@ -168,6 +187,7 @@ impl fmt::Debug for SqliteStore {
         f.debug_struct("SqliteStore")
             .field("path", &self.path)
             .field("busy_timeout", &self.busy_timeout)
+            .field("encrypted", &self.key.is_some())
             .finish()
     }
 }
