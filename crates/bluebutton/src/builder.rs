@@ -60,7 +60,19 @@ impl BlueButtonBuilder {
     /// Where tokens are kept (default: a [`MemoryStore`]). Use a
     /// [`FileStore`](bluebutton_auth::FileStore) or
     /// [`SqliteStore`](bluebutton_auth::SqliteStore) (shared between processes) to keep them
-    /// across restarts.
+    /// across restarts, encrypted at rest with a [`TokenKey`](bluebutton_auth::TokenKey):
+    ///
+    /// ```no_run
+    /// # async fn run(config: bluebutton::Config) -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::sync::Arc;
+    /// use bluebutton::{BlueButton, SqliteStore, TokenKey};
+    ///
+    /// // The key lives apart from the database: here in BLUEBUTTON_TOKEN_KEY (base64).
+    /// let key = TokenKey::from_env()?.ok_or("set BLUEBUTTON_TOKEN_KEY")?;
+    /// let store = SqliteStore::open("tokens.sqlite3").await?.with_key(key);
+    /// let bb = BlueButton::builder(config).token_store(Arc::new(store)).build()?;
+    /// # Ok(()) }
+    /// ```
     pub fn token_store(mut self, store: Arc<dyn TokenStore>) -> Self {
         self.store = Some(store);
         self

@@ -90,7 +90,8 @@ pub use search::{CoverageSearch, EobSearch, MAX_PAGE_SIZE, PatientSearch, Search
 
 pub use bluebutton_auth::{
     AuthError, AuthRequest, AuthorizationToken, CallbackQuery, FileStore, Introspection, Lang,
-    MemoryStore, Scope, ScopeAccess, ScopeResource, SqliteStore, TokenStore, UserInfo,
+    MemoryStore, Scope, ScopeAccess, ScopeResource, SealProblem, SqliteStore, TokenKey, TokenStore,
+    UserInfo,
 };
 pub use bluebutton_config::{
     ApiVersion, ClientSecret, Config, ConfigBuilder, ConfigError, Environment, RetrySettings,
