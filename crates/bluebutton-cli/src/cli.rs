@@ -19,8 +19,8 @@ pub(crate) struct Cli {
     #[arg(long, global = true, value_name = "FILE", env = "BLUEBUTTON_CONFIG")]
     pub(crate) config: Option<PathBuf>,
 
-    /// Token file (JSON, mode 0600). Default: tokens.json in the user's config directory
-    /// (e.g. ~/.config/bluebutton/tokens.json).
+    /// Token file (JSON, mode 0600, each token encrypted). Default: tokens.json in the user's
+    /// config directory (e.g. ~/.config/bluebutton/tokens.json).
     #[arg(
         long,
         global = true,
@@ -28,6 +28,18 @@ pub(crate) struct Cli {
         env = "BLUEBUTTON_TOKEN_STORE"
     )]
     pub(crate) token_store: Option<PathBuf>,
+
+    /// The key that encrypts the token file (base64, mode 0600; created on first use).
+    /// Default: tokens.key next to --token-store when given, else in the user's data
+    /// directory (e.g. ~/.local/share/bluebutton/tokens.key), apart from the token file.
+    /// BLUEBUTTON_TOKEN_KEY (the key itself, base64) takes precedence over any key file.
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        env = "BLUEBUTTON_TOKEN_KEY_FILE"
+    )]
+    pub(crate) token_key_file: Option<PathBuf>,
 
     /// Name of the stored login to use; one token file can hold several.
     #[arg(long, global = true, value_name = "NAME", default_value = "default")]

@@ -1,9 +1,10 @@
-//! What every API command starts from: the resolved config, the token file and the client.
+//! What every API command starts from: the resolved config, the token file and its key, and
+//! the client.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use bluebutton::{Beneficiary, BlueButton, Config, FileStore, TokenStore};
+use bluebutton::{Beneficiary, BlueButton, Config, FileStore, TokenKey, TokenStore};
 use bluebutton_config::ConfigLoader;
 
 use crate::cli::Cli;
@@ -11,6 +12,9 @@ use crate::error::CliError;
 
 /// The name of the token file in the user's config directory.
 const TOKEN_FILE: &str = "tokens.json";
+
+/// The name of the token key file in the user's data directory.
+const KEY_FILE: &str = "tokens.key";
 
 /// Loads the configuration: `--config FILE`, else the discovered file in the current directory;
 /// the `BLUEBUTTON_*` environment variables apply on top in both cases.
@@ -32,6 +36,68 @@ pub(crate) fn token_store_path(cli: &Cli) -> Result<PathBuf, CliError> {
         reason: "no user config directory is known here (set HOME or XDG_CONFIG_HOME, or pass --token-store)".to_owned(),
     })?;
     Ok(base.join("bluebutton").join(TOKEN_FILE))
+}
+
+/// Where the key of the token file comes from.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum KeySource {
+    /// `BLUEBUTTON_TOKEN_KEY` holds the key itself.
+    Env,
+    /// A key file (created on first use), and what chose it.
+    File(PathBuf, &'static str),
+}
+
+impl KeySource {
+    /// The value and source columns of `config show`.
+    pub(crate) fn describe(&self) -> (String, &'static str) {
+        match self {
+            KeySource::Env => ("[redacted]".to_owned(), TokenKey::ENV_VAR),
+            KeySource::File(path, source) => (path.display().to_string(), source),
+        }
+    }
+}
+
+/// The token key's source: `BLUEBUTTON_TOKEN_KEY`, else `--token-key-file`, else `tokens.key`
+/// next to an explicit `--token-store`, else `<data dir>/bluebutton/tokens.key` (apart from
+/// the token file, so a copied config directory carries no usable token).
+pub(crate) fn token_key_source(cli: &Cli) -> Result<KeySource, CliError> {
+    if std::env::var_os(TokenKey::ENV_VAR).is_some() {
+        return Ok(KeySource::Env);
+    }
+    if let Some(path) = &cli.token_key_file {
+        return Ok(KeySource::File(
+            path.clone(),
+            "--token-key-file or BLUEBUTTON_TOKEN_KEY_FILE",
+        ));
+    }
+    if let Some(store) = &cli.token_store {
+        return Ok(KeySource::File(
+            store.with_file_name(KEY_FILE),
+            "next to --token-store",
+        ));
+    }
+    let base = dirs::data_local_dir().ok_or_else(|| CliError::InvalidSetting {
+        setting: "--token-key-file",
+        reason: "no user data directory is known here (set HOME or XDG_DATA_HOME, or pass --token-key-file)".to_owned(),
+    })?;
+    Ok(KeySource::File(
+        base.join("bluebutton").join(KEY_FILE),
+        "default",
+    ))
+}
+
+/// The token key: from `BLUEBUTTON_TOKEN_KEY`, or read from (or created in) its key file.
+fn token_key(cli: &Cli) -> Result<TokenKey, CliError> {
+    match token_key_source(cli)? {
+        KeySource::Env => TokenKey::from_env()?.ok_or_else(|| CliError::InvalidSetting {
+            setting: "BLUEBUTTON_TOKEN_KEY",
+            reason: "the variable disappeared while starting".to_owned(),
+        }),
+        KeySource::File(path, _) => {
+            ensure_private_dir(&path)?;
+            Ok(TokenKey::load_or_create(&path)?)
+        }
+    }
 }
 
 /// Creates the token file's directory if missing (mode 0700 on Unix, as it holds secrets).
@@ -64,7 +130,7 @@ impl Context {
         let path = token_store_path(cli)?;
         ensure_private_dir(&path)?;
         tracing::debug!(token_store = %path.display(), base_url = %config.base_url(), "client");
-        let store: Arc<dyn TokenStore> = Arc::new(FileStore::new(path));
+        let store: Arc<dyn TokenStore> = Arc::new(FileStore::new(path).with_key(token_key(cli)?));
         let client = BlueButton::builder(config).token_store(store).build()?;
         Ok(Context {
             client,

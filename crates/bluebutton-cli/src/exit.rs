@@ -12,9 +12,10 @@ pub(crate) const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0  success
   1  other failure (local file I/O, a failed `fhir check`, the sandbox could not start)
-  2  usage or configuration error (bad option, missing or invalid config, rejected client credentials)
+  2  usage or configuration error (bad option, missing or invalid config, rejected client credentials,
+     an invalid token key)
   3  authorization error: sign in again with `bluebutton login` (denied, timed out, no token,
-     refresh refused, scope not granted)
+     refresh refused, scope not granted, a stored token this key cannot decrypt)
   4  API error (the server answered an error status or an unusable response)
   5  network error (connection refused, timeout, connection lost)";
 
@@ -91,12 +92,14 @@ pub(crate) fn of_auth(error: &AuthError) -> Exit {
         | AuthError::OAuth { .. }
         | AuthError::NoRefreshToken { .. }
         | AuthError::TokenNotFound { .. }
-        | AuthError::TokenExpired { .. } => Exit::Auth,
+        | AuthError::TokenExpired { .. }
+        // The stored token cannot be opened with this key: signing in again replaces it.
+        | AuthError::StoreSealed { .. } => Exit::Auth,
         AuthError::UnexpectedStatus { .. }
         | AuthError::InvalidTokenResponse { .. }
         | AuthError::Decode { .. } => Exit::Api,
         AuthError::Transport { source, .. } => of_transport(source),
-        AuthError::InvalidUrl { .. } => Exit::Usage,
+        AuthError::InvalidUrl { .. } | AuthError::InvalidTokenKey { .. } => Exit::Usage,
         _ => Exit::Failure,
     }
 }

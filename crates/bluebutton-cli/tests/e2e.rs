@@ -38,13 +38,20 @@ fn login_prints_the_url_then_one_line_and_stores_a_private_token() {
         lines[1]
     );
 
-    let stored = std::fs::read_to_string(&env.store).expect("token file");
-    assert!(stored.contains(patient.as_str()));
+    // The token is sealed with the key beside the file: nothing of it is in clear text.
+    let stored: Value =
+        serde_json::from_str(&std::fs::read_to_string(&env.store).expect("token file")).unwrap();
+    let record = stored["default"].as_str().expect("one sealed record");
+    assert!(record.starts_with("bbtk1."), "{record}");
+    assert!(!record.contains(patient.as_str()));
+    let key_file = env.store.with_file_name("tokens.key");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&env.store).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600, "token file mode {mode:o}");
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "key file mode {mode:o}");
         let dir_mode = std::fs::metadata(env.store.parent().unwrap())
             .unwrap()
             .permissions()
@@ -388,6 +395,42 @@ fn patient_coverage_userinfo_and_metadata_print_json() {
         userinfo["sub"],
         env.sandbox.beneficiaries()[0].patient_id.as_str()
     );
+}
+
+#[test]
+fn the_token_file_opens_only_with_its_key() {
+    let env = Env::start().logged_in();
+    let key_file = env.store.with_file_name("tokens.key");
+    let key = std::fs::read_to_string(&key_file).unwrap();
+    // The key given as BLUEBUTTON_TOKEN_KEY opens the same file (no key file needed).
+    std::fs::rename(&key_file, env.dir.path().join("moved.key")).unwrap();
+    env.command(&["token", "show"])
+        .env("BLUEBUTTON_TOKEN_KEY", key.trim())
+        .output()
+        .map(|o| assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr)))
+        .unwrap();
+    // Without it, a new key file is made and the sealed token cannot be opened with it:
+    // an authorization error that says what happened and shows no secret.
+    let refused = env.run(&["token", "show"]).expect_code(3);
+    assert!(
+        refused.stderr.contains("cannot be decrypted with this key"),
+        "{}",
+        refused.stderr
+    );
+    assert!(!refused.stderr.contains(key.trim()));
+    // A malformed key is a usage error.
+    let bad = env
+        .command(&["token", "show"])
+        .env("BLUEBUTTON_TOKEN_KEY", "not-a-key")
+        .output()
+        .unwrap();
+    assert_eq!(
+        bad.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("invalid token key"));
 }
 
 #[test]

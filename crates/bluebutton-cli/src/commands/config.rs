@@ -5,12 +5,16 @@ use std::io::Write;
 use bluebutton::Config;
 
 use crate::cli::Cli;
-use crate::context::{load_config, token_store_path};
+use crate::context::{load_config, token_key_source, token_store_path};
 use crate::error::CliError;
 use crate::exit::Exit;
 
 /// The lines of `config show` (the client secret is `[redacted]`).
-pub(crate) fn render(config: &Config, token_store: &str, token_store_source: &str) -> String {
+pub(crate) fn render(
+    config: &Config,
+    token_store: (&str, &str),
+    token_key: (&str, &str),
+) -> String {
     let rows = config.describe();
     let width = rows
         .iter()
@@ -27,10 +31,9 @@ pub(crate) fn render(config: &Config, token_store: &str, token_store_source: &st
             row.source
         ));
     }
-    text.push_str(&format!(
-        "{:width$} = {token_store} ({token_store_source})\n",
-        "token_store"
-    ));
+    for (name, (value, source)) in [("token_store", token_store), ("token_key", token_key)] {
+        text.push_str(&format!("{name:width$} = {value} ({source})\n"));
+    }
     for key in config.unknown_keys() {
         text.push_str(&format!("unknown key ignored: {key}\n"));
     }
@@ -46,7 +49,12 @@ pub(crate) fn show(cli: &Cli) -> Result<Exit, CliError> {
     } else {
         "default"
     };
-    let text = render(&config, &path.display().to_string(), source);
+    let (key, key_source) = token_key_source(cli)?.describe();
+    let text = render(
+        &config,
+        (&path.display().to_string(), source),
+        (&key, key_source),
+    );
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
     out.flush()?;
@@ -71,8 +79,12 @@ mod tests {
             .env_vars([("BLUEBUTTON_RETRY_TOTAL", "7")])
             .load()
             .unwrap();
-        let text = render(&config, "/home/u/.config/bluebutton/tokens.json", "default")
-            .replace(&path.display().to_string(), "CFG");
+        let text = render(
+            &config,
+            ("/home/u/.config/bluebutton/tokens.json", "default"),
+            ("/home/u/.local/share/bluebutton/tokens.key", "default"),
+        )
+        .replace(&path.display().to_string(), "CFG");
         assert!(!text.contains("top-secret-value"));
         insta::assert_snapshot!(text);
     }
