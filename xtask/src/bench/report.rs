@@ -334,7 +334,11 @@ fn memory_table(out: &mut Vec<String>, m: &Value) {
         fmt_x(ratio(peak, page)),
     ));
     out.push(String::new());
-    out.push("Most of the RSS before the stream is file-backed (the binary's code and shared libraries); the anonymous part (heap, stacks) is in parentheses. \"One page parsed\" is the RSS a fresh process gains parsing one 50-EOB page into a typed Bundle.".to_owned());
+    let runs: Vec<String> = m["peak_rss_bytes_of_runs"]
+        .as_array()
+        .map(|runs| runs.iter().map(|r| mib(num(r))).collect())
+        .unwrap_or_default();
+    out.push(format!("The run with the median peak of {} counts (peaks: {}). Most of the RSS before the stream is file-backed (the binary's code and shared libraries); the anonymous part (heap, stacks) is in parentheses. \"One page parsed\" is the RSS a fresh process gains parsing one 50-EOB page into a typed Bundle.", runs.len(), runs.join(", ")));
 }
 
 /// Every section as Markdown.
