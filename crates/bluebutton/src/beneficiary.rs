@@ -225,8 +225,25 @@ impl Beneficiary {
         decode::json(Operation::Custom, &url, response.body())
     }
 
+    /// GETs a custom path or URL (as [`Beneficiary::get_json`]) and returns the body exactly
+    /// as received, for pass-through.
+    pub async fn get_raw(&self, path_or_url: &str) -> Result<bytes::Bytes, Error> {
+        let url = resolve(&self.shared.endpoints, path_or_url)?;
+        let response = self.get(url, Operation::Custom, Needs::Nothing).await?;
+        Ok(response.body().clone())
+    }
+
     /// Pages of a custom path or URL as JSON, following `next` links (official: `get_pages`).
     pub fn pages_json(&self, path_or_url: &str) -> Pages<serde_json::Value> {
+        match resolve(&self.shared.endpoints, path_or_url) {
+            Ok(url) => self.page_stream(url, Operation::Custom, Needs::Nothing, self.shared.limits),
+            Err(e) => Pages::new(Box::pin(futures_util::stream::once(async { Err(e) }))),
+        }
+    }
+
+    /// Pages of a custom path or URL as received, following `next` links (see
+    /// [`crate::RawPage`]; any API version).
+    pub fn pages_raw(&self, path_or_url: &str) -> Pages<crate::RawPage> {
         match resolve(&self.shared.endpoints, path_or_url) {
             Ok(url) => self.page_stream(url, Operation::Custom, Needs::Nothing, self.shared.limits),
             Err(e) => Pages::new(Box::pin(futures_util::stream::once(async { Err(e) }))),

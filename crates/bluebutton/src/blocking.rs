@@ -269,9 +269,19 @@ impl Beneficiary {
         self.rt.block_on(self.inner.get_json(path_or_url))
     }
 
+    /// See [`crate::Beneficiary::get_raw`].
+    pub fn get_raw(&self, path_or_url: &str) -> Result<bytes::Bytes, Error> {
+        self.rt.block_on(self.inner.get_raw(path_or_url))
+    }
+
     /// See [`crate::Beneficiary::pages_json`].
     pub fn pages_json(&self, path_or_url: &str) -> Iter<serde_json::Value> {
         Iter::new(self.inner.pages_json(path_or_url), self.rt.clone())
+    }
+
+    /// See [`crate::Beneficiary::pages_raw`].
+    pub fn pages_raw(&self, path_or_url: &str) -> Iter<crate::RawPage> {
+        Iter::new(self.inner.pages_raw(path_or_url), self.rt.clone())
     }
 
     fn search<R>(&self, inner: crate::Search<R>) -> Search<R> {
@@ -389,6 +399,11 @@ impl<R: SearchResource> Search<R> {
     /// Every page as an iterator of JSON values.
     pub fn pages_json(&self) -> Iter<serde_json::Value> {
         Iter::new(self.inner.pages_json(), self.rt.clone())
+    }
+
+    /// Every page as received (see [`crate::Search::pages_raw`]).
+    pub fn pages_raw(&self) -> Iter<crate::RawPage> {
+        Iter::new(self.inner.pages_raw(), self.rt.clone())
     }
 
     /// Every resource of every page as an iterator (see [`crate::Search::resources`]).

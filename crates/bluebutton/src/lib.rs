@@ -76,6 +76,7 @@ mod decode;
 mod error;
 mod paging;
 mod params;
+mod raw_page;
 mod resolve;
 mod scan;
 mod search;
@@ -86,6 +87,7 @@ pub use client::BlueButton;
 pub use error::{Error, Operation, PagingLimit, ScopeCheck};
 pub use paging::{PageLimits, Pages, Resources};
 pub use params::{DateFilter, DatePrefix, DateValue};
+pub use raw_page::RawPage;
 pub use search::{CoverageSearch, EobSearch, MAX_PAGE_SIZE, PatientSearch, Search, SearchResource};
 
 pub use bluebutton_auth::{
@@ -117,7 +119,7 @@ pub mod crates {
 pub mod prelude {
     pub use crate::{
         Beneficiary, BlueButton, Bundle, ClaimType, Config, Coverage, DateFilter, Error,
-        ExplanationOfBenefit, PageLimits, Patient, Scope,
+        ExplanationOfBenefit, PageLimits, Patient, RawPage, Scope,
     };
     pub use futures_util::{StreamExt as _, TryStreamExt as _};
 }

@@ -1,52 +1,23 @@
 //! Scanned search pages: a page's body and where each entry's resource is in it, so that
 //! `resources()` parses one resource at a time and never holds a whole typed page.
 //!
-//! A scan only finds the `next` link and each `entry[].resource` (as byte ranges of the body,
-//! which stays shared, not copied); it is several times faster than a typed parse. A body the
+//! The scan is [`RawPage`]'s: the `next` link and each `entry[].resource` as byte ranges of the
+//! body, which stays shared, not copied; it is several times faster than a typed parse. A body the
 //! scan cannot read (not JSON, not a Bundle, an unusual shape) goes through the typed decoder,
 //! which either reads it or gives the same error as [`crate::Search::pages`]. A resource that
 //! fails to parse is reported with the page's typed decode error, so its line and column are
 //! positions in the page body, as with `pages()`.
 
-use std::borrow::Cow;
 use std::ops::Range;
 
 use bluebutton_fhir::Resource;
 use bytes::Bytes;
-use serde::Deserialize;
-use serde_json::value::RawValue;
 use url::Url;
 
 use crate::decode;
 use crate::error::{Error, Operation, redacted};
 use crate::paging::PageDoc;
-
-/// One `link` of a Bundle.
-#[derive(Deserialize)]
-struct Link<'a> {
-    #[serde(default, borrow)]
-    relation: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    url: Option<Cow<'a, str>>,
-}
-
-/// One `entry` of a Bundle, of which only the resource's text is kept.
-#[derive(Deserialize)]
-struct Entry<'a> {
-    #[serde(default, borrow)]
-    resource: Option<&'a RawValue>,
-}
-
-/// What a scan reads of a Bundle (other members are skipped without being built).
-#[derive(Deserialize)]
-struct Shell<'a> {
-    #[serde(rename = "resourceType", borrow)]
-    resource_type: Cow<'a, str>,
-    #[serde(default, borrow)]
-    link: Vec<Link<'a>>,
-    #[serde(default, borrow)]
-    entry: Vec<Entry<'a>>,
-}
+use crate::raw_page::RawPage;
 
 /// A search page, scanned (or, for a body the scan cannot read, parsed).
 pub(crate) struct ScannedPage {
@@ -77,34 +48,6 @@ enum Contents {
     },
     /// A page the typed decoder read.
     Parsed(Vec<Resource>),
-}
-
-/// Where `part` (a slice of `whole`) lies in `whole`.
-fn range_in(whole: &[u8], part: &str) -> Range<usize> {
-    let start = part.as_ptr() as usize - whole.as_ptr() as usize;
-    start..start + part.len()
-}
-
-/// Scans `body`: the `next` link, the number of entries and each resource's range. `None`
-/// when the body is not a Bundle this scan can read.
-fn scan(body: &[u8]) -> Option<(Option<String>, usize, Vec<Range<usize>>)> {
-    let shell: Shell<'_> = serde_json::from_slice(body).ok()?;
-    if shell.resource_type != "Bundle" {
-        return None;
-    }
-    let next = shell
-        .link
-        .iter()
-        .find(|l| l.relation.as_deref() == Some("next"))
-        .and_then(|l| l.url.as_deref())
-        .map(str::to_owned);
-    let resources = shell
-        .entry
-        .iter()
-        .filter_map(|e| e.resource)
-        .map(|r| range_in(body, r.get()))
-        .collect();
-    Some((next, shell.entry.len(), resources))
 }
 
 impl ScannedPage {
@@ -158,18 +101,23 @@ fn page_error(
 
 impl PageDoc for ScannedPage {
     fn decode(operation: Operation, url: &Url, body: Bytes) -> Result<Self, Error> {
-        match scan(&body) {
-            Some((next, entries, resources)) => Ok(ScannedPage {
-                next,
-                entries,
-                contents: Contents::Scanned {
-                    operation,
-                    url: url.clone(),
-                    body,
-                    resources,
-                },
-            }),
-            None => {
+        match RawPage::scan(&body) {
+            Ok(page) => {
+                let next = page.next_link().map(str::to_owned);
+                let entries = page.entry_count();
+                let (body, resources) = page.into_parts();
+                Ok(ScannedPage {
+                    next,
+                    entries,
+                    contents: Contents::Scanned {
+                        operation,
+                        url: url.clone(),
+                        body,
+                        resources,
+                    },
+                })
+            }
+            Err(_) => {
                 let bundle = <bluebutton_fhir::Bundle as PageDoc>::decode(operation, url, body)?;
                 Ok(ScannedPage {
                     next: bundle.next_link().map(str::to_owned),

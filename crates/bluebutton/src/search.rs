@@ -15,6 +15,7 @@ use crate::decode;
 use crate::error::{Error, Operation};
 use crate::paging::{PageDoc, PageLimits, Pages, Resources};
 use crate::params::DateFilter;
+use crate::raw_page::RawPage;
 use crate::scan::ScannedPage;
 
 /// The largest page size (`_count`) the server accepts.
@@ -318,6 +319,18 @@ impl<R: SearchResource> Search<R> {
 
     /// Every page, lazily, as JSON (any API version).
     pub fn pages_json(&self) -> Pages<serde_json::Value> {
+        match self.url() {
+            Ok(url) => {
+                self.beneficiary
+                    .page_stream(url, Self::operation(), Self::needs(), self.limits)
+            }
+            Err(e) => failed(e),
+        }
+    }
+
+    /// Every page, lazily, as received: exact bytes and each resource's exact JSON text,
+    /// without a typed tree (any API version; see [`RawPage`]).
+    pub fn pages_raw(&self) -> Pages<RawPage> {
         match self.url() {
             Ok(url) => {
                 self.beneficiary

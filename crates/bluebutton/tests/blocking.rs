@@ -70,6 +70,13 @@ fn blocking_client_full_flow_with_paging_and_refresh() {
         .collect::<Result<_, Error>>()
         .unwrap();
     assert_eq!(eobs.len(), 21);
+    let raw: Vec<bluebutton::RawPage> = beneficiary
+        .explanation_of_benefit()
+        .page_size(10)
+        .pages_raw()
+        .collect::<Result<_, Error>>()
+        .unwrap();
+    assert_eq!(raw.iter().map(|p| p.resources().len()).sum::<usize>(), 21);
     let kind = eobs[0].claim_type().unwrap();
     let filtered = beneficiary
         .explanation_of_benefit()

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use bluebutton::prelude::*;
-use bluebutton::{ApiVersion, Operation};
+use bluebutton::{ApiVersion, Operation, RawPage};
 use bluebutton_sandbox::Sandbox;
 
 #[tokio::test]
@@ -70,6 +70,26 @@ async fn full_flow_authorize_exchange_and_every_call() {
     streamed.sort_by(|a, b| a.id.cmp(&b.id));
     paged.sort_by(|a, b| a.id.cmp(&b.id));
     assert!(streamed == paged, "resources() and pages() disagree");
+    // Raw pages: the same pages as received, each resource's exact text parsing to the same EOB.
+    let raw: Vec<RawPage> = beneficiary
+        .explanation_of_benefit()
+        .page_size(5)
+        .pages_raw()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(raw.len(), 5);
+    assert_eq!(raw[0].total(), Some(23));
+    let mut from_raw: Vec<ExplanationOfBenefit> = raw
+        .iter()
+        .flat_map(RawPage::resources)
+        .map(|text| bluebutton_fhir::from_json_str(text).unwrap())
+        .collect();
+    from_raw.sort_by(|a, b| a.id.cmp(&b.id));
+    assert!(
+        from_raw.iter().eq(paged.iter().copied()),
+        "pages_raw() and pages() disagree"
+    );
 
     // Claim type filter: every result has the asked type.
     let some_type = all[0].claim_type().expect("a claim type");
@@ -98,6 +118,12 @@ async fn full_flow_authorize_exchange_and_every_call() {
     assert_eq!(metadata.fhir_version.as_deref(), Some("4.0.1"));
     let custom = beneficiary.get_json("fhir/Coverage/").await.unwrap();
     assert_eq!(custom["resourceType"], "Bundle");
+    let raw = beneficiary.get_raw("fhir/Coverage/").await.unwrap();
+    // Each response has its own Bundle id and time: the entries are what must agree.
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&raw).unwrap()["entry"],
+        custom["entry"]
+    );
     let absolute = bb.endpoints().fhir_base.join("Patient/").unwrap();
     let custom = beneficiary.get_json(absolute.as_str()).await.unwrap();
     assert_eq!(
@@ -176,6 +202,21 @@ async fn v1_serves_json_and_refuses_typed_results() {
         .unwrap();
     assert_eq!(page["resourceType"], "Bundle");
     assert_eq!(page["entry"].as_array().unwrap().len(), 3);
+    // Raw pages need no typed model: STU3 passes through as received.
+    let raw: Vec<RawPage> = beneficiary
+        .explanation_of_benefit()
+        .page_size(2)
+        .pages_raw()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(raw.iter().map(|p| p.resources().len()).sum::<usize>(), 3);
+    let custom: Vec<RawPage> = beneficiary
+        .pages_raw("fhir/ExplanationOfBenefit/?_count=2")
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(custom.len(), 2);
     assert!(bb.metadata_json().await.is_ok());
 }
 
