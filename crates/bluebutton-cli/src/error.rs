@@ -79,18 +79,6 @@ pub(crate) enum CliError {
         scope: &'static str,
     },
 
-    /// A search page is not the Bundle JSON expected.
-    #[error("page {page} of the {what} search is not a usable Bundle: {source}")]
-    Page {
-        /// What was searched.
-        what: &'static str,
-        /// The page number (1-based).
-        page: u64,
-        /// The JSON error (position and reason, no content).
-        #[source]
-        source: serde_json::Error,
-    },
-
     /// A resource received cannot be read with the typed models.
     #[error("a {what} received cannot be read: {source}")]
     Resource {
@@ -99,15 +87,6 @@ pub(crate) enum CliError {
         /// The parse error (line and column, no content).
         #[source]
         source: bluebutton_fhir::FhirError,
-    },
-
-    /// A `next` link leaves the configured origin (it was not followed).
-    #[error("refusing to follow a next link to {origin} (only {allowed} is allowed)")]
-    ForeignNextLink {
-        /// The link's origin.
-        origin: String,
-        /// The configured origin.
-        allowed: String,
     },
 
     /// Some `fhir check` files failed.
@@ -213,10 +192,6 @@ mod tests {
             CliError::ScopeNotGranted {
                 what: "userinfo",
                 scope: "profile",
-            },
-            CliError::ForeignNextLink {
-                origin: "https://evil.example".to_owned(),
-                allowed: "https://sandbox.bluebutton.cms.gov".to_owned(),
             },
             CliError::ChecksFailed {
                 failed: 2,

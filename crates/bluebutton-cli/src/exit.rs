@@ -137,9 +137,7 @@ pub(crate) fn of(error: &CliError) -> Exit {
         CliError::LoginTimeout { .. }
         | CliError::ScopeNotGranted { .. }
         | CliError::CallbackRejected { .. } => Exit::Auth,
-        CliError::Page { .. } | CliError::Resource { .. } | CliError::ForeignNextLink { .. } => {
-            Exit::Api
-        }
+        CliError::Resource { .. } => Exit::Api,
         CliError::ChecksFailed { .. }
         | CliError::Io { .. }
         | CliError::Output { .. }

@@ -9,7 +9,6 @@ use crate::commands::print_document;
 use crate::context::{Context, load_config};
 use crate::error::CliError;
 use crate::exit::Exit;
-use crate::pager::Fetcher;
 
 /// Serializes a typed result losslessly (decimals keep their text).
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String, CliError> {
@@ -59,16 +58,11 @@ pub(crate) async fn userinfo(cli: &Cli) -> Result<Exit, CliError> {
     if !token.scopes().is_empty() && !token.has_scope(&Scope::Profile) {
         return Err(refused);
     }
-    let fetcher = Fetcher::new(context.client.clone(), context.profile.clone());
     let url = context.client.endpoints().userinfo.clone();
-    match fetcher.get(&url, "userinfo").await {
+    match context.beneficiary().get_raw(url.as_str()).await {
         Ok(body) => print_document(&body)?,
-        Err(CliError::Transport { source, .. })
-            if source.status() == Some(StatusCode::FORBIDDEN) =>
-        {
-            return Err(refused);
-        }
-        Err(other) => return Err(other),
+        Err(error) if error.status() == Some(StatusCode::FORBIDDEN) => return Err(refused),
+        Err(other) => return Err(other.into()),
     }
     Ok(Exit::Success)
 }

@@ -14,7 +14,7 @@ use crate::exit::Exit;
 use crate::output::bundle::BundleWriter;
 use crate::output::csv::LineItemWriter;
 use crate::output::ndjson;
-use crate::pager::{Fetcher, PageLimit, RawPages, ResourceEntry, WholeEntry};
+use crate::pager::{PageLimit, RawPages};
 
 /// The search the options describe.
 pub(crate) fn search(context: &Context, args: &EobArgs) -> EobSearch {
@@ -43,27 +43,28 @@ pub(crate) fn search(context: &Context, args: &EobArgs) -> EobSearch {
 /// Runs the search and writes the chosen format to standard output.
 pub(crate) async fn run(cli: &Cli, args: &EobArgs) -> Result<Exit, CliError> {
     let context = Context::new(cli)?;
-    let first = search(&context, args).url()?;
     let limit = match (args.all, args.max_pages) {
         (true, _) => PageLimit::All,
         (false, Some(max)) => PageLimit::Pages(max),
         (false, None) => PageLimit::Pages(1),
     };
-    let fetcher = Fetcher::new(context.client.clone(), context.profile.clone());
-    let mut pages = RawPages::new(fetcher, "ExplanationOfBenefit", first.clone(), limit);
+    let search = search(&context, args).limits(limit.limits());
+    let first = search.url()?;
+    let mut pages = RawPages::new(search.pages_raw());
     let out = BufWriter::with_capacity(1 << 16, std::io::stdout());
+    let mut more = false;
     match args.format {
         EobFormat::Json if limit == PageLimit::Pages(1) => {
+            // One page: the Bundle exactly as received (the scan checked it is one).
             if let Some(page) = pages.next_page().await? {
-                // Checks that it is a Bundle, and notes whether more pages remain.
-                pages.parse::<serde::de::IgnoredAny>(&page)?;
-                print_document(&page.body)?;
+                more = page.next_link().is_some();
+                print_document(page.body())?;
             }
         }
         EobFormat::Json => {
             let mut bundle = BundleWriter::start(out, first.as_str())?;
             while let Some(page) = pages.next_page().await? {
-                for entry in pages.parse::<WholeEntry<'_>>(&page)?.entry {
+                for entry in page.entries() {
                     bundle.push(entry)?;
                 }
             }
@@ -72,10 +73,8 @@ pub(crate) async fn run(cli: &Cli, args: &EobArgs) -> Result<Exit, CliError> {
         EobFormat::Ndjson => {
             let mut out = out;
             while let Some(page) = pages.next_page().await? {
-                for entry in pages.parse::<ResourceEntry<'_>>(&page)?.entry {
-                    if let Some(resource) = entry.resource {
-                        ndjson::write_line(&mut out, resource)?;
-                    }
+                for resource in page.resources() {
+                    ndjson::write_line(&mut out, resource)?;
                 }
             }
             out.flush()?;
@@ -83,16 +82,14 @@ pub(crate) async fn run(cli: &Cli, args: &EobArgs) -> Result<Exit, CliError> {
         EobFormat::Csv => {
             let mut csv = LineItemWriter::new(out)?;
             while let Some(page) = pages.next_page().await? {
-                for entry in pages.parse::<ResourceEntry<'_>>(&page)?.entry {
-                    if let Some(resource) = entry.resource {
-                        csv.write_json(resource)?;
-                    }
+                for resource in page.resources() {
+                    csv.write_json(resource)?;
                 }
             }
             csv.finish()?.flush()?;
         }
     }
-    if pages.truncated() || pages.has_next() {
+    if more || pages.truncated() {
         eprintln!(
             "note: stopped after {} page(s); more remain (use --all or --max-pages)",
             pages.fetched()

@@ -19,7 +19,7 @@ use crate::error::CliError;
 use crate::exit::Exit;
 use crate::output::csv::LineItemWriter;
 use crate::output::ndjson;
-use crate::pager::{Fetcher, PageLimit, RawPages, ResourceEntry};
+use crate::pager::{PageLimit, RawPages};
 use crate::progress::Progress;
 
 /// A file written under a temporary name, renamed into place by [`OutputFile::commit`];
@@ -142,24 +142,22 @@ pub(crate) async fn run(cli: &Cli, args: &ExportArgs) -> Result<Exit, CliError> 
     }
     file.commit()?;
 
-    let first = beneficiary
+    let search = beneficiary
         .explanation_of_benefit()
         .page_size(args.count)
-        .url()?;
-    let fetcher = Fetcher::new(context.client.clone(), context.profile.clone());
-    let mut pages = RawPages::new(fetcher, "ExplanationOfBenefit", first, PageLimit::All);
+        .limits(PageLimit::All.limits());
+    let mut pages = RawPages::new(search.pages_raw());
     let progress = Progress::new("ExplanationOfBenefit");
     match args.format {
         ExportFormat::Ndjson => {
             let mut file = OutputFile::create(&args.out, "ExplanationOfBenefit.ndjson")?;
             while let Some(page) = pages.next_page().await? {
-                let bundle = pages.parse::<ResourceEntry<'_>>(&page)?;
-                if page.number == 1
-                    && let Some(total) = bundle.total
+                if pages.fetched() == 1
+                    && let Some(total) = page.total()
                 {
                     progress.set_total(total);
                 }
-                for resource in bundle.entry.iter().filter_map(|e| e.resource) {
+                for resource in page.resources() {
                     let written = ndjson::write_line(file.writer()?, resource);
                     written.map_err(|e| file.error(e))?;
                     summary.eobs += 1;
@@ -172,13 +170,12 @@ pub(crate) async fn run(cli: &Cli, args: &ExportArgs) -> Result<Exit, CliError> 
             let mut file = OutputFile::create(&args.out, "ExplanationOfBenefit.csv")?;
             let mut csv = LineItemWriter::new(file.writer()?)?;
             while let Some(page) = pages.next_page().await? {
-                let bundle = pages.parse::<ResourceEntry<'_>>(&page)?;
-                if page.number == 1
-                    && let Some(total) = bundle.total
+                if pages.fetched() == 1
+                    && let Some(total) = page.total()
                 {
                     progress.set_total(total);
                 }
-                for resource in bundle.entry.iter().filter_map(|e| e.resource) {
+                for resource in page.resources() {
                     csv.write_json(resource)?;
                     summary.eobs += 1;
                     progress.advance(1);

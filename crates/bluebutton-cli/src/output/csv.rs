@@ -8,7 +8,6 @@ use std::io::Write;
 
 use bluebutton::ExplanationOfBenefit;
 use bluebutton_fhir::{Decimal, Resource};
-use serde_json::value::RawValue;
 
 use crate::error::CliError;
 
@@ -58,9 +57,9 @@ impl<W: Write> LineItemWriter<W> {
 
     /// Parses one resource's JSON and writes its rows (resources other than
     /// ExplanationOfBenefit are skipped). Returns the number of rows written.
-    pub(crate) fn write_json(&mut self, json: &RawValue) -> Result<u64, CliError> {
+    pub(crate) fn write_json(&mut self, json: &str) -> Result<u64, CliError> {
         let resource: Resource =
-            bluebutton_fhir::from_json_str(json.get()).map_err(|source| CliError::Resource {
+            bluebutton_fhir::from_json_str(json).map_err(|source| CliError::Resource {
                 what: "ExplanationOfBenefit",
                 source,
             })?;
@@ -147,8 +146,7 @@ mod tests {
 
     fn rows_of(json: &str) -> (String, u64) {
         let mut writer = LineItemWriter::new(Vec::new()).unwrap();
-        let raw = RawValue::from_string(json.to_owned()).unwrap();
-        writer.write_json(&raw).unwrap();
+        writer.write_json(json).unwrap();
         let rows = writer.rows();
         (String::from_utf8(writer.finish().unwrap()).unwrap(), rows)
     }
@@ -212,7 +210,7 @@ mod tests {
                 let items = entry["resource"]["item"].as_array().map_or(0, Vec::len);
                 expected_rows += items.max(1) as u64;
                 let raw = serde_json::value::to_raw_value(&entry["resource"]).unwrap();
-                writer.write_json(&raw).unwrap();
+                writer.write_json(raw.get()).unwrap();
             }
         }
         assert_eq!(writer.rows(), expected_rows);

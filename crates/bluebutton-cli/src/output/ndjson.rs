@@ -2,12 +2,11 @@
 
 use std::io::{self, Write};
 
-use serde_json::value::RawValue;
-
-/// Writes `json` on one line: as is when it has no line break (the usual case: servers send
-/// compact JSON), else with the whitespace between tokens removed (strings are untouched).
-pub(crate) fn write_line(out: &mut impl Write, json: &RawValue) -> io::Result<()> {
-    let text = json.get().as_bytes();
+/// Writes `json` (one JSON value's exact text) on one line: as is when it has no line break
+/// (the usual case: servers send compact JSON), else with the whitespace between tokens removed
+/// (strings are untouched).
+pub(crate) fn write_line(out: &mut impl Write, json: &str) -> io::Result<()> {
+    let text = json.as_bytes();
     if text.contains(&b'\n') || text.contains(&b'\r') {
         out.write_all(&minify(text))?;
     } else {
@@ -45,14 +44,10 @@ pub(crate) fn minify(json: &[u8]) -> Vec<u8> {
 mod tests {
     use super::*;
 
-    fn raw(text: &str) -> Box<RawValue> {
-        RawValue::from_string(text.to_owned()).unwrap()
-    }
-
     #[test]
     fn compact_json_is_written_verbatim() {
         let mut out = Vec::new();
-        write_line(&mut out, &raw(r#"{"a": 10.50, "b":"x y"}"#)).unwrap();
+        write_line(&mut out, r#"{"a": 10.50, "b":"x y"}"#).unwrap();
         assert_eq!(out, b"{\"a\": 10.50, \"b\":\"x y\"}\n");
     }
 
@@ -61,7 +56,7 @@ mod tests {
         let mut out = Vec::new();
         let pretty =
             "{\n  \"a\" : 10.50,\n  \"b\" : \"x \\\" \\\\ y\",\n  \"c\" : [ 1e2, true ]\n}";
-        write_line(&mut out, &raw(pretty)).unwrap();
+        write_line(&mut out, pretty).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "{\"a\":10.50,\"b\":\"x \\\" \\\\ y\",\"c\":[1e2,true]}\n"
