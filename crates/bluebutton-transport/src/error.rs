@@ -91,6 +91,18 @@ pub enum TransportError {
         /// The limit in bytes (see `TransportBuilder::max_response_bytes`).
         limit: u64,
     },
+    /// The request's bearer source could not give a token for an attempt (e.g. the login
+    /// must be renewed); nothing more was sent. The source is the bearer source's own error.
+    #[error("{method} {path}: no access token for this request: {source}", path = url.path())]
+    Credentials {
+        /// The request method.
+        method: Method,
+        /// The request URL, query values stripped.
+        url: Box<Url>,
+        /// The bearer source's error (downcast it to the source's type).
+        #[source]
+        source: crate::CredentialError,
+    },
     /// A request carrying credentials was addressed to another origin than the configured base
     /// URL's; nothing was sent.
     #[error("{method} {path}: refusing to send credentials to {origin}; only {allowed} is allowed",

@@ -54,6 +54,7 @@
 
 mod body;
 mod client;
+mod credentials;
 mod error;
 mod error_body;
 mod redact;
@@ -67,6 +68,7 @@ mod www_authenticate;
 
 pub use body::DEFAULT_MAX_RESPONSE_BYTES;
 pub use client::client_builder;
+pub use credentials::{BearerSource, BoxFuture, CredentialError, MAX_REPLAYS};
 pub use error::TransportError;
 pub use error_body::{ErrorBody, MAX_TEXT_BYTES, OutcomeIssue};
 pub use request::Request;

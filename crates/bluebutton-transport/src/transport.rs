@@ -2,25 +2,28 @@
 //! the retry loop and the mapping of every failure to a [`TransportError`].
 
 use std::fmt;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use backon::Retryable as _;
 use bluebutton_config::{Config, RetrySettings, Timeouts};
-use http::header::{ACCEPT, CONTENT_TYPE, USER_AGENT, WWW_AUTHENTICATE};
-use http::{HeaderMap, HeaderName, HeaderValue};
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT, WWW_AUTHENTICATE};
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use tracing::Instrument as _;
 use url::Url;
+use zeroize::Zeroizing;
 
 use crate::body::{BodyError, DEFAULT_MAX_RESPONSE_BYTES, read_capped};
 use crate::client::client_builder;
+use crate::credentials::{BearerSource, CredentialError, MAX_REPLAYS};
 use crate::error::TransportError;
 use crate::error_body::ErrorBody;
 use crate::redact::{has_token_in_query, log_path, redact_url};
 use crate::request::Request;
 use crate::response::Response;
 use crate::retry;
+use crate::secrets::Secrets;
 use crate::www_authenticate::WwwAuthenticate;
 
 /// The SDK version sent in `User-Agent` and `X-BLUEBUTTON-SDK-VERSION`.
@@ -167,13 +170,15 @@ enum Failure {
     TooLarge,
     /// The HTTP client failed (connect, timeout, I/O...).
     Client(reqwest::Error),
+    /// The bearer source could not give a token (never retried).
+    Credentials(CredentialError),
 }
 
 impl Failure {
     fn is_retryable(&self) -> bool {
         match self {
             Failure::Status(_) => true,
-            Failure::TooLarge => false,
+            Failure::TooLarge | Failure::Credentials(_) => false,
             Failure::Client(error) => {
                 error.is_timeout() || error.is_connect() || error.is_request() || error.is_body()
             }
@@ -184,6 +189,7 @@ impl Failure {
         match self {
             Failure::Status(response) => format!("status {}", response.status.as_u16()),
             Failure::TooLarge => "body too large".to_owned(),
+            Failure::Credentials(_) => "no credentials".to_owned(),
             Failure::Client(error) if error.is_timeout() => "timeout".to_owned(),
             Failure::Client(error) if error.is_connect() => "connect error".to_owned(),
             Failure::Client(_) => "network error".to_owned(),
@@ -225,16 +231,35 @@ impl Transport {
     /// Sends `request`, retrying per policy. A final status that is not 2xx becomes
     /// [`TransportError::Status`] with the parsed [`ErrorBody`].
     pub async fn send(&self, request: Request) -> Result<Response, TransportError> {
-        self.execute(request, false).await
+        self.execute(request, false, None).await
     }
 
     /// Like [`send`](Self::send), but any final HTTP status is returned as `Ok`, for callers
     /// that parse error bodies themselves (OAuth endpoints).
     pub async fn send_raw(&self, request: Request) -> Result<Response, TransportError> {
-        self.execute(request, true).await
+        self.execute(request, true, None).await
     }
 
-    async fn execute(&self, request: Request, raw: bool) -> Result<Response, TransportError> {
+    /// Like [`send`](Self::send), with the `Authorization: Bearer` header of **each attempt**
+    /// taken from `bearer` (see [`BearerSource`]): a retry after a wait gets the token again,
+    /// and a 401 `invalid_token` is replayed with a newer token when `bearer` has one (at most
+    /// [`MAX_REPLAYS`] times). The request is origin-pinned like one built with
+    /// [`Request::bearer`]; a failure of `bearer` ends the request with
+    /// [`TransportError::Credentials`].
+    pub async fn send_with_bearer(
+        &self,
+        request: Request,
+        bearer: &dyn BearerSource,
+    ) -> Result<Response, TransportError> {
+        self.execute(request, false, Some(bearer)).await
+    }
+
+    async fn execute(
+        &self,
+        request: Request,
+        raw: bool,
+        bearer: Option<&dyn BearerSource>,
+    ) -> Result<Response, TransportError> {
         request.validate()?;
         if has_token_in_query(&request.url) {
             return Err(TransportError::TokenInQuery {
@@ -242,7 +267,9 @@ impl Transport {
                 url: Box::new(redact_url(&request.url)),
             });
         }
-        if request.has_credentials() && request.url.origin() != self.inner.allowed_origin {
+        if (request.has_credentials() || bearer.is_some())
+            && request.url.origin() != self.inner.allowed_origin
+        {
             tracing::warn!(
                 method = %request.method,
                 path = log_path(&request.url),
@@ -261,12 +288,18 @@ impl Transport {
             path = log_path(&request.url),
             status = tracing::field::Empty,
             attempts = tracing::field::Empty,
+            replays = tracing::field::Empty,
             elapsed_ms = tracing::field::Empty,
         );
-        self.run(request, raw).instrument(span).await
+        self.run(request, raw, bearer).instrument(span).await
     }
 
-    async fn run(&self, request: Request, raw: bool) -> Result<Response, TransportError> {
+    async fn run(
+        &self,
+        request: Request,
+        raw: bool,
+        bearer: Option<&dyn BearerSource>,
+    ) -> Result<Response, TransportError> {
         let started = tokio::time::Instant::now();
         let mut headers = self.inner.default_headers.clone();
         for (name, value) in &request.headers {
@@ -275,12 +308,18 @@ impl Transport {
         let settings = &self.inner.retry;
         let retry_allowed = request.retry_allowed();
         let attempts = AtomicU32::new(0);
+        let auth = bearer.map(|source| AttemptAuth {
+            source,
+            replays: AtomicU32::new(0),
+            sent: Mutex::new(Secrets::new()),
+        });
 
         let result = (|| {
             self.attempt(
                 &request,
                 &headers,
                 attempts.fetch_add(1, Ordering::Relaxed) + 1,
+                auth.as_ref(),
             )
         })
         .retry(retry::schedule(settings))
@@ -313,6 +352,9 @@ impl Transport {
         let attempts = attempts.load(Ordering::Relaxed);
         let span = tracing::Span::current();
         span.record("attempts", attempts);
+        if let Some(auth) = &auth {
+            span.record("replays", auth.replays.load(Ordering::Relaxed));
+        }
         span.record("elapsed_ms", started.elapsed().as_millis());
         let method = || request.method.clone();
         let url = || Box::new(redact_url(&request.url));
@@ -324,6 +366,13 @@ impl Transport {
                     method: method(),
                     url: url(),
                     limit: self.inner.max_response_bytes,
+                });
+            }
+            Err(Failure::Credentials(source)) => {
+                return Err(TransportError::Credentials {
+                    method: method(),
+                    url: url(),
+                    source,
                 });
             }
             Err(Failure::Client(error)) => {
@@ -364,16 +413,24 @@ impl Transport {
         if raw || response.status.is_success() {
             return Ok(response);
         }
-        Err(status_error(&request, response))
+        let sent = auth.map(|auth| {
+            auth.sent
+                .into_inner()
+                .unwrap_or_else(PoisonError::into_inner)
+        });
+        Err(status_error(&request, response, sent.as_ref()))
     }
 
     /// Sends one attempt and reads its body. A retryable status comes back as a failure so the
-    /// retry loop sees it; other statuses are the caller's business.
+    /// retry loop sees it; other statuses are the caller's business. With a bearer source, the
+    /// token is resolved here, and a 401 `invalid_token` the source can answer with a newer
+    /// token is replayed at once (bounded by [`MAX_REPLAYS`]).
     async fn attempt(
         &self,
         request: &Request,
         headers: &HeaderMap,
         attempt: u32,
+        auth: Option<&AttemptAuth<'_>>,
     ) -> Result<Response, Failure> {
         let span = tracing::debug_span!(
             "attempt",
@@ -383,38 +440,22 @@ impl Transport {
         );
         let started = tokio::time::Instant::now();
         let result = async {
-            let mut builder = self
-                .inner
-                .client
-                .request(request.method.clone(), request.url.clone())
-                .headers(headers.clone());
-            if let Some(timeout) = request.timeout.or(self.inner.request_timeout) {
-                builder = builder.timeout(timeout);
-            }
-            if let Some(body) = &request.body {
-                builder = builder.body(body.clone());
-            }
-            let response = builder.send().await.map_err(Failure::Client)?;
-            let status = response.status();
-            tracing::Span::current().record("status", status.as_u16());
-            let response_headers = response.headers().clone();
-            let body = read_capped(response, self.inner.max_response_bytes)
-                .await
-                .map_err(|error| match error {
-                    BodyError::TooLarge => Failure::TooLarge,
-                    BodyError::Read(error) => Failure::Client(error),
-                })?;
-            let response = Response {
-                status,
-                headers: response_headers,
-                url: request.url.clone(),
-                body,
-                attempts: attempt,
-            };
-            if retry::retries_status(&self.inner.retry, status) {
-                Err(Failure::Status(Box::new(response)))
-            } else {
-                Ok(response)
+            loop {
+                let mut headers = headers.clone();
+                let token = match auth {
+                    Some(auth) => Some(auth.authorize(&mut headers).await?),
+                    None => None,
+                };
+                let response = self.send_once(request, headers, attempt).await?;
+                if let (Some(auth), Some(token)) = (auth, &token)
+                    && auth.replay(&response, token).await?
+                {
+                    continue;
+                }
+                if retry::retries_status(&self.inner.retry, response.status) {
+                    return Err(Failure::Status(Box::new(response)));
+                }
+                return Ok(response);
             }
         }
         .instrument(span.clone())
@@ -441,17 +482,112 @@ impl Transport {
         });
         result
     }
+
+    /// One exchange on the wire: send, then read the body within the size limit.
+    async fn send_once(
+        &self,
+        request: &Request,
+        headers: HeaderMap,
+        attempt: u32,
+    ) -> Result<Response, Failure> {
+        let mut builder = self
+            .inner
+            .client
+            .request(request.method.clone(), request.url.clone())
+            .headers(headers);
+        if let Some(timeout) = request.timeout.or(self.inner.request_timeout) {
+            builder = builder.timeout(timeout);
+        }
+        if let Some(body) = &request.body {
+            builder = builder.body(body.clone());
+        }
+        let response = builder.send().await.map_err(Failure::Client)?;
+        let status = response.status();
+        tracing::Span::current().record("status", status.as_u16());
+        let response_headers = response.headers().clone();
+        let body = read_capped(response, self.inner.max_response_bytes)
+            .await
+            .map_err(|error| match error {
+                BodyError::TooLarge => Failure::TooLarge,
+                BodyError::Read(error) => Failure::Client(error),
+            })?;
+        Ok(Response {
+            status,
+            headers: response_headers,
+            url: request.url.clone(),
+            body,
+            attempts: attempt,
+        })
+    }
 }
 
-/// The error for a final non-success response: parsed body (secrets of the request scrubbed)
-/// and `WWW-Authenticate` challenge.
-fn status_error(request: &Request, response: Response) -> TransportError {
+/// The state of a logical request's credentials across its attempts.
+struct AttemptAuth<'a> {
+    source: &'a dyn BearerSource,
+    replays: AtomicU32,
+    /// Every token sent, to scrub them from the final error body.
+    sent: Mutex<Secrets>,
+}
+
+impl AttemptAuth<'_> {
+    /// Puts this attempt's token in `headers`; returns it.
+    async fn authorize(&self, headers: &mut HeaderMap) -> Result<Zeroizing<String>, Failure> {
+        let token = self.source.bearer().await.map_err(Failure::Credentials)?;
+        let value = Zeroizing::new(format!("Bearer {}", token.as_str()));
+        let mut value = HeaderValue::from_str(&value).map_err(|_| {
+            Failure::Credentials("the access token is not a valid header value".into())
+        })?;
+        value.set_sensitive(true);
+        headers.insert(AUTHORIZATION, value);
+        self.sent
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(&token);
+        Ok(token)
+    }
+
+    /// Whether to replay after `response`: a 401 `invalid_token` that the source answers with
+    /// another token, within the replay budget.
+    async fn replay(&self, response: &Response, token: &str) -> Result<bool, Failure> {
+        if response.status != StatusCode::UNAUTHORIZED
+            || self.replays.load(Ordering::Relaxed) >= MAX_REPLAYS
+        {
+            return Ok(false);
+        }
+        let invalid_token = response
+            .headers
+            .get(WWW_AUTHENTICATE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(WwwAuthenticate::parse)
+            .is_some_and(|challenge| challenge.is_invalid_token());
+        if !invalid_token {
+            return Ok(false);
+        }
+        let again = self
+            .source
+            .rejected(token)
+            .await
+            .map_err(Failure::Credentials)?;
+        if again {
+            let replays = self.replays.fetch_add(1, Ordering::Relaxed) + 1;
+            tracing::debug!(replays, "401 invalid_token: replaying with another token");
+        }
+        Ok(again)
+    }
+}
+
+/// The error for a final non-success response: parsed body (secrets of the request, and the
+/// tokens its attempts carried, scrubbed) and `WWW-Authenticate` challenge.
+fn status_error(request: &Request, response: Response, sent: Option<&Secrets>) -> TransportError {
     let content_type = response
         .headers
         .get(CONTENT_TYPE)
         .and_then(|value| value.to_str().ok());
     let mut body = ErrorBody::parse(&response.body, content_type);
     body.scrub(&request.secrets);
+    if let Some(sent) = sent {
+        body.scrub(sent);
+    }
     let www_authenticate = response
         .headers
         .get(WWW_AUTHENTICATE)
