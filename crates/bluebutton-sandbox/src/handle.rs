@@ -42,6 +42,15 @@ pub struct Counters {
     pub refreshes: u64,
     /// Refresh attempts with a refresh token already rotated away (answered `invalid_grant`).
     pub refresh_token_reuses: u64,
+    /// FHIR and userinfo requests that carried an expired access token (answered 401
+    /// `invalid_token` "The access token has expired.").
+    pub expired_token_requests: u64,
+    /// FHIR and userinfo requests that carried an unknown, revoked or rotated-away access
+    /// token (answered 401 `invalid_token` "The access token is invalid.").
+    pub invalid_token_requests: u64,
+    /// Refreshes that rotated the pair and then answered 500 (see
+    /// [`SandboxHandle::fail_refreshes_after_rotation`]).
+    pub refresh_failures_after_rotation: u64,
     /// Approved authorizations (codes issued).
     pub authorizations: u64,
     /// TCP connections accepted (a client that pools connections opens few).
@@ -145,6 +154,17 @@ impl SandboxHandle {
     pub fn inject(&self, fault: Fault, times: usize) {
         let mut queue = lock(&self.state.injected);
         queue.extend(std::iter::repeat_n(fault, times));
+    }
+
+    /// Makes the next `times` successful refreshes behave as the real server does when its
+    /// claims back end fails during a refresh: the new pair is saved and the old refresh token
+    /// burnt, then the reply is 500 `{"error": "Server Error (500)"}`. The next refresh with
+    /// the old refresh token gets 400 `invalid_grant`.
+    pub fn fail_refreshes_after_rotation(&self, times: u64) {
+        self.state
+            .counters
+            .fail_refreshes_after_rotation
+            .store(times, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Moves the sandbox clock forward (expires codes, access tokens and grants without sleeping).

@@ -30,6 +30,11 @@ pub(crate) struct CounterCells {
     pub(crate) codes_exchanged: AtomicU64,
     pub(crate) refreshes: AtomicU64,
     pub(crate) refresh_token_reuses: AtomicU64,
+    pub(crate) expired_token_requests: AtomicU64,
+    pub(crate) invalid_token_requests: AtomicU64,
+    pub(crate) refresh_failures_after_rotation: AtomicU64,
+    /// Refreshes still to fail with a 500 after rotating (see `SandboxHandle`).
+    pub(crate) fail_refreshes_after_rotation: AtomicU64,
     pub(crate) authorizations: AtomicU64,
     pub(crate) denials: AtomicU64,
     pub(crate) server_errors: AtomicU64,
@@ -63,6 +68,9 @@ impl CounterCells {
             codes_exchanged: get(&self.codes_exchanged),
             refreshes: get(&self.refreshes),
             refresh_token_reuses: get(&self.refresh_token_reuses),
+            expired_token_requests: get(&self.expired_token_requests),
+            invalid_token_requests: get(&self.invalid_token_requests),
+            refresh_failures_after_rotation: get(&self.refresh_failures_after_rotation),
             authorizations: get(&self.authorizations),
             connections_accepted: get(&self.connections),
             faults_injected: faults.server_errors

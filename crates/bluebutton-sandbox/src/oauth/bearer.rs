@@ -4,7 +4,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 
 use crate::responses::detail;
-use crate::state::{AppState, lock};
+use crate::state::{AppState, CounterCells, lock};
 
 const NO_CREDENTIALS: &str = "Authentication credentials were not provided.";
 const GRANT_TIMED_OUT: &str = "User access has timed out. To refresh Medicare data, end user must re-authenticate and consent to share their data.";
@@ -39,8 +39,12 @@ pub(crate) fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Call
         .ok_or(Rejection::Missing)?;
     let now = state.clock.now();
     let store = lock(&state.store);
-    let access = store.access.get(token).ok_or(Rejection::Invalid)?;
+    let Some(access) = store.access.get(token) else {
+        CounterCells::bump(&state.counters.invalid_token_requests);
+        return Err(Rejection::Invalid);
+    };
     if access.expires <= now {
+        CounterCells::bump(&state.counters.expired_token_requests);
         return Err(Rejection::Expired);
     }
     match store.grants.get(&access.patient) {

@@ -1,6 +1,7 @@
 //! `/vN/o/token[/]`: authorization-code exchange with PKCE S256, and refresh with rotation.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
@@ -171,6 +172,17 @@ fn refresh(state: &AppState, fields: &[(String, String)]) -> Response {
     let response = issue(state, &mut store, &record.patient, scopes);
     drop(store);
     CounterCells::bump(&state.counters.refreshes);
+    let fail = state
+        .counters
+        .fail_refreshes_after_rotation
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+        .is_ok();
+    if fail {
+        // Rotated and saved, then the claims back-end call failed: the client never sees the
+        // new pair, and its old refresh token is spent.
+        CounterCells::bump(&state.counters.refresh_failures_after_rotation);
+        return server_error();
+    }
     response
 }
 
