@@ -18,6 +18,7 @@ use crate::authorize::build_authorize_url;
 use crate::callback::CallbackQuery;
 use crate::error::{AuthError, Endpoint};
 use crate::introspect::Introspection;
+use crate::issuer::Issuer;
 use crate::oauth_http::CapturingClient;
 use crate::reply::classify_error;
 use crate::request::AuthRequest;
@@ -77,6 +78,8 @@ struct Inner {
     redirect_uri: Url,
     /// The expected RFC 9207 issuer: the configured base URL.
     issuer: Url,
+    /// Who the tokens of this client are issued by (origin, client id, API version).
+    token_issuer: Issuer,
     endpoints: Endpoints,
     oauth: OAuthClient,
 }
@@ -98,10 +101,17 @@ impl AuthClient {
                 client_secret: config.client_secret().clone(),
                 redirect_uri: config.callback_url().clone(),
                 issuer: config.base_url().clone(),
+                token_issuer: Issuer::from_config(config),
                 endpoints,
                 oauth,
             }),
         }
+    }
+
+    /// The issuer recorded on every token this client obtains: the configured base URL's
+    /// origin, the client id and the API version.
+    pub fn issuer(&self) -> &Issuer {
+        &self.inner.token_issuer
     }
 
     /// The endpoints in use.
@@ -151,7 +161,8 @@ impl AuthClient {
             .request_async(&http)
             .await;
         secrets.absorb(http.take_secrets());
-        let outcome = token_outcome(Endpoint::TokenExchange, http.take(), result.err(), &secrets);
+        let outcome = token_outcome(Endpoint::TokenExchange, http.take(), result.err(), &secrets)
+            .map(|token| token.with_issuer(self.inner.token_issuer.clone()));
         tracing::debug!(ok = outcome.is_ok(), "authorization code exchanged");
         outcome
     }
@@ -184,7 +195,10 @@ impl AuthClient {
             .await;
         secrets.absorb(http.take_secrets());
         let outcome = token_outcome(Endpoint::TokenRefresh, http.take(), result.err(), &secrets)
-            .map(|new| new.keep_refresh_token_from(token));
+            .map(|new| {
+                new.with_issuer(self.inner.token_issuer.clone())
+                    .keep_refresh_token_from(token)
+            });
         tracing::debug!(ok = outcome.is_ok(), "token refreshed");
         outcome
     }

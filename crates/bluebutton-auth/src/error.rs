@@ -137,11 +137,13 @@ pub enum AuthError {
         /// The limit in bytes.
         limit: usize,
     },
-    /// The server says the beneficiary must authorize the app again (refresh token reused or
-    /// revoked, data-access grant expired or deleted, one-time app). The stored token has been
-    /// removed; nothing will retry.
+    /// The beneficiary must authorize the app again: the server refused the refresh (refresh
+    /// token reused, revoked or unknown, data-access grant expired or deleted), or a one-time
+    /// app's access token has expired. `reason` says which. The stored token has been removed,
+    /// except for one-time access (kept, so its access token could be used until it expired);
+    /// nothing will retry.
     #[error(
-        "re-authorization required: {endpoint} replied {status} error={error}{}",
+        "re-authorization required ({reason}): {endpoint} replied {status} error={error}{}",
         desc(.description)
     )]
     ReauthorizationRequired {
@@ -153,6 +155,21 @@ pub enum AuthError {
         error: String,
         /// The server's reason (`error_description`).
         description: Option<String>,
+        /// Why, as far as the SDK can tell.
+        reason: ReauthReason,
+    },
+    /// The stored login was issued by another server, app or API version than this client is
+    /// configured for. Nothing was sent, and the stored token was left as it is.
+    #[error(
+        "the login under key `{key}` belongs to {token_issuer}, but this client is configured for {configured}: nothing was sent (log in with this configuration, or switch back)"
+    )]
+    WrongIssuer {
+        /// The store key.
+        key: String,
+        /// Who issued the stored token.
+        token_issuer: Box<crate::Issuer>,
+        /// The issuer of this client's configuration.
+        configured: Box<crate::Issuer>,
     },
     /// An OAuth error reply that re-authorizing would not fix (bad client credentials,
     /// mismatching redirect URI, inactive app, ...).
@@ -223,6 +240,15 @@ pub enum AuthError {
         /// The store key.
         key: String,
     },
+    /// The token expired, and refreshing it already failed earlier in this request without
+    /// an answer from the server (5xx or network): it is not tried twice in one request.
+    #[error(
+        "the token for key `{key}` has expired and refreshing it failed earlier in this request (the server answered 5xx or not at all); try again later"
+    )]
+    RefreshFailedEarlier {
+        /// The store key.
+        key: String,
+    },
     /// The token expired and automatic refresh (`token_refresh_on_expire`) is off.
     #[error("the token for key `{key}` has expired and automatic refresh is off")]
     TokenExpired {
@@ -290,6 +316,37 @@ pub enum AuthError {
         #[source]
         source: url::ParseError,
     },
+}
+
+/// Why the beneficiary must authorize again (see [`AuthError::ReauthorizationRequired`]).
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ReauthReason {
+    /// The refresh token was refused (`invalid_grant`): used already, or revoked.
+    #[error("the refresh token was refused")]
+    RefreshTokenRefused,
+    /// The server no longer knows the refresh token (the beneficiary authorized this app again,
+    /// which deletes earlier tokens).
+    #[error("the refresh token is no longer known to the server")]
+    RefreshTokenUnknown,
+    /// The data-access grant timed out (13 months).
+    #[error("the data-access grant has expired")]
+    GrantExpired,
+    /// The data-access grant was revoked or deleted.
+    #[error("the data-access grant was revoked")]
+    GrantRevoked,
+    /// The app has one-time access: the server never refreshes its tokens, and the access
+    /// token has expired.
+    #[error(
+        "one-time access: the app may not refresh tokens, so the login ends when its access token expires"
+    )]
+    OneTimeAccess,
+    /// An earlier refresh failed on the server (5xx or no answer) after the server had rotated
+    /// the token pair, so the stored refresh token is already spent.
+    #[error(
+        "an earlier refresh failed on the server after it had rotated the token, so the stored refresh token is spent"
+    )]
+    EarlierRefreshFailed,
 }
 
 /// Why a stored token record could not be opened or written (see [`AuthError::StoreSealed`]).

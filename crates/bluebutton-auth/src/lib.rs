@@ -55,10 +55,12 @@
 #![deny(missing_docs)]
 
 mod authorize;
+mod bearer;
 mod callback;
 mod client;
 mod error;
 mod introspect;
+mod issuer;
 mod locks;
 mod manager;
 mod oauth_http;
@@ -70,10 +72,12 @@ mod token;
 mod userinfo;
 
 pub use authorize::build_authorize_url;
+pub use bearer::ManagedBearer;
 pub use callback::{CallbackQuery, MAX_CALLBACK_QUERY_BYTES, MAX_CALLBACK_VALUE_BYTES};
 pub use client::{AuthClient, TokenRef};
-pub use error::{AuthError, Endpoint, SealProblem, TokenResponseProblem};
+pub use error::{AuthError, Endpoint, ReauthReason, SealProblem, TokenResponseProblem};
 pub use introspect::Introspection;
+pub use issuer::Issuer;
 pub use manager::{DEFAULT_REFRESH_SKEW, OnTokenIssued, TokenManager, TokenRefresher};
 pub use oauth2::{AccessToken, AuthorizationCode, CsrfToken, PkceCodeVerifier, RefreshToken};
 pub use request::{AuthRequest, Lang};
@@ -82,5 +86,5 @@ pub use store::{
     DEFAULT_BUSY_TIMEOUT, FileStore, MemoryStore, SqliteStore, TokenKey, TokenStore, TokenUpdate,
     UpdateFn,
 };
-pub use token::AuthorizationToken;
+pub use token::{AuthorizationToken, RefreshStatus};
 pub use userinfo::UserInfo;

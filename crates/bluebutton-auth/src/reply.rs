@@ -5,7 +5,7 @@ use bluebutton_transport::Response;
 use http::StatusCode;
 use serde::Deserialize;
 
-use crate::error::{AuthError, Endpoint};
+use crate::error::{AuthError, Endpoint, ReauthReason};
 use bluebutton_transport::Secrets;
 
 /// Every error shape the server uses (`{"error"}`, `{"status_code","error","error_description"}`,
@@ -75,11 +75,13 @@ pub(crate) fn classify_error(
                     && text.contains("not allowed to refresh"))
                 || (error == "invalid_request" && text.contains("Refresh token not found")));
         return if reauth {
+            let reason = reauth_reason(status, &error, text);
             AuthError::ReauthorizationRequired {
                 endpoint,
                 status,
                 error,
                 description,
+                reason,
             }
         } else {
             AuthError::OAuth {
@@ -95,6 +97,7 @@ pub(crate) fn classify_error(
             endpoint,
             status,
             error: "access_grant_expired".to_owned(),
+            reason: reauth_reason(status, "", text),
             description: Some(text.to_owned()),
         };
     }
@@ -102,6 +105,21 @@ pub(crate) fn classify_error(
         endpoint,
         status,
         excerpt: excerpt(response.body(), secrets),
+    }
+}
+
+/// The cause of a re-authorization reply, from its status, `error` and description.
+fn reauth_reason(status: StatusCode, error: &str, text: &str) -> ReauthReason {
+    if error == "invalid_client" && text.contains("not allowed to refresh") {
+        ReauthReason::OneTimeAccess
+    } else if text.contains("Refresh token not found") {
+        ReauthReason::RefreshTokenUnknown
+    } else if text.contains("timed out") {
+        ReauthReason::GrantExpired
+    } else if status == StatusCode::FORBIDDEN || text.contains("cannot be found") {
+        ReauthReason::GrantRevoked
+    } else {
+        ReauthReason::RefreshTokenRefused
     }
 }
 

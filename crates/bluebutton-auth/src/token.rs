@@ -3,7 +3,8 @@
 //! The serde format is the official Python SDK's `AuthorizationToken.get_dict()`:
 //! snake_case fields, `expires_at` as ISO 8601 with a `+00:00` offset and no fraction, and
 //! `scope` as one space-separated string, so a token saved by either SDK loads in the other.
-//! `access_grant_expiration` is added (the Python SDK ignores unknown keys).
+//! `access_grant_expiration`, `issuer` (which server, app and version issued the token) and
+//! `refresh_status` (only when not `usable`) are added; the Python SDK ignores unknown keys.
 //!
 //! **Serialization writes the secrets in clear**: it is a storage format, not a log format.
 //! `Debug` redacts them.
@@ -18,6 +19,7 @@ use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
 use crate::error::TokenResponseProblem;
+use crate::issuer::Issuer;
 use crate::scope::{Scope, ScopeAccess, ScopeResource, ScopeSet, join_scopes, parse_scopes};
 
 /// A validated token set from the token endpoint (or from storage).
@@ -30,6 +32,28 @@ pub struct AuthorizationToken {
     scopes: ScopeSet,
     patient: Option<String>,
     access_grant_expiration: Option<OffsetDateTime>,
+    /// Boxed: most of a token's life is spent in `TokenUpdate`s and futures.
+    issuer: Option<Box<Issuer>>,
+    refresh_status: RefreshStatus,
+}
+
+/// What this SDK learned about a token's refresh token beyond the server's reply; stored with
+/// the token so every process sharing the store knows it.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefreshStatus {
+    /// Nothing is known against it.
+    #[default]
+    Usable,
+    /// The last refresh got no answer or a server error (5xx). The server may have rotated the
+    /// pair before failing (it saves the new pair and burns the old refresh token before its
+    /// claims back-end call), so the next refresh may be refused; if it is, a new login is the
+    /// only way back, and the error says why.
+    Unconfirmed,
+    /// The server refused to refresh because the app has one-time access: no refresh is tried
+    /// again; the access token is used until it expires.
+    OneTimeAccess,
 }
 
 impl AuthorizationToken {
@@ -95,6 +119,47 @@ impl AuthorizationToken {
         OffsetDateTime::now_utc() + skew >= self.expires_at
     }
 
+    /// The refresh margin actually used for this token: the configured `skew`, but never more
+    /// than half the token's lifetime (`expires_in`), so a short-lived token is refreshed about
+    /// once per half lifetime instead of before every request. A token whose lifetime is not
+    /// known (stored without `expires_in`) uses `skew`.
+    pub fn effective_skew(&self, skew: Duration) -> Duration {
+        if self.expires_in.is_zero() {
+            skew
+        } else {
+            skew.min(self.expires_in / 2)
+        }
+    }
+
+    /// True when the token is due for a refresh: it expires within its
+    /// [`effective_skew`](Self::effective_skew).
+    pub fn refresh_due(&self, skew: Duration) -> bool {
+        self.expires_within(self.effective_skew(skew))
+    }
+
+    /// The server, app and API version this token was issued for; `None` for a token saved
+    /// before issuers were recorded (it takes the issuer of the first client that uses it
+    /// successfully).
+    pub fn issuer(&self) -> Option<&Issuer> {
+        self.issuer.as_deref()
+    }
+
+    /// The same token, recorded as issued by `issuer`.
+    pub fn with_issuer(mut self, issuer: Issuer) -> Self {
+        self.issuer = Some(Box::new(issuer));
+        self
+    }
+
+    /// What is known about the refresh token (see [`RefreshStatus`]).
+    pub fn refresh_status(&self) -> RefreshStatus {
+        self.refresh_status
+    }
+
+    pub(crate) fn with_refresh_status(mut self, status: RefreshStatus) -> Self {
+        self.refresh_status = status;
+        self
+    }
+
     /// True when exactly this scope was granted.
     pub fn has_scope(&self, scope: &Scope) -> bool {
         self.scopes.contains(scope)
@@ -127,9 +192,13 @@ impl AuthorizationToken {
 
     /// A copy whose refresh token is `refresh_token` when this one has none (the server
     /// always rotates, but keep the old one rather than lose it if a reply omits it).
+    /// Also keeps the old token's issuer when the new one has none.
     pub(crate) fn keep_refresh_token_from(mut self, old: &AuthorizationToken) -> Self {
         if self.refresh_token.is_none() {
             self.refresh_token = old.refresh_token.clone();
+        }
+        if self.issuer.is_none() {
+            self.issuer = old.issuer.clone();
         }
         self
     }
@@ -159,6 +228,8 @@ impl fmt::Debug for AuthorizationToken {
             .field("scope", &join_scopes(&self.scopes))
             .field("patient", &self.patient)
             .field("access_grant_expiration", &self.access_grant_expiration)
+            .field("issuer", &self.issuer)
+            .field("refresh_status", &self.refresh_status)
             .finish()
     }
 }
@@ -182,6 +253,12 @@ struct Raw {
     patient: Option<String>,
     #[serde(default)]
     access_grant_expiration: Option<String>,
+    /// Read only from storage (a token endpoint reply's keys of these names are ignored, so a
+    /// server cannot choose them), hence kept untyped here.
+    #[serde(default)]
+    issuer: Option<serde_json::Value>,
+    #[serde(default)]
+    refresh_status: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -259,6 +336,27 @@ impl Raw {
             scopes,
             patient: self.patient,
             access_grant_expiration,
+            // A token endpoint reply names no issuer: the client that received it records one.
+            issuer: match (stored, self.issuer) {
+                (true, Some(value)) => {
+                    Some(Box::new(serde_json::from_value(value).map_err(|e| {
+                        TokenResponseProblem::Malformed {
+                            path: "issuer".into(),
+                            message: redacted_json_message(&e),
+                        }
+                    })?))
+                }
+                _ => None,
+            },
+            refresh_status: match (stored, self.refresh_status) {
+                (true, Some(value)) => {
+                    serde_json::from_value(value).map_err(|e| TokenResponseProblem::Malformed {
+                        path: "refresh_status".into(),
+                        message: redacted_json_message(&e),
+                    })?
+                }
+                _ => RefreshStatus::Usable,
+            },
         })
     }
 }
@@ -347,6 +445,14 @@ struct Stored<'a> {
     token_type: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     access_grant_expiration: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    issuer: Option<&'a Issuer>,
+    #[serde(skip_serializing_if = "is_usable")]
+    refresh_status: RefreshStatus,
+}
+
+fn is_usable(status: &RefreshStatus) -> bool {
+    *status == RefreshStatus::Usable
 }
 
 impl Serialize for AuthorizationToken {
@@ -360,6 +466,8 @@ impl Serialize for AuthorizationToken {
             scope: join_scopes(&self.scopes),
             token_type: "Bearer",
             access_grant_expiration: self.access_grant_expiration.map(format_grant_expiration),
+            issuer: self.issuer.as_deref(),
+            refresh_status: self.refresh_status,
         }
         .serialize(serializer)
     }
@@ -456,6 +564,55 @@ mod tests {
             parse(r#"{"access_token":987654}"#).unwrap_err(),
             TokenResponseProblem::Malformed { path, message } if path == "access_token" && !message.contains("987654")
         ));
+    }
+
+    #[test]
+    fn skew_is_bounded_by_half_the_lifetime() {
+        let now = OffsetDateTime::now_utc();
+        let body = |secs: u64| {
+            format!(r#"{{"access_token":"a","expires_in":{secs},"token_type":"Bearer"}}"#)
+        };
+        let short = AuthorizationToken::from_response_json(body(2).as_bytes(), now).unwrap();
+        let skew = Duration::from_secs(60);
+        assert_eq!(short.effective_skew(skew), Duration::from_secs(1));
+        assert!(!short.refresh_due(skew), "a fresh 2 s token is not due");
+        let hour = AuthorizationToken::from_response_json(body(3600).as_bytes(), now).unwrap();
+        assert_eq!(hour.effective_skew(skew), skew);
+        let stored: AuthorizationToken = serde_json::from_str(
+            r#"{"access_token":"a","token_type":"Bearer","expires_at":"2999-01-01T00:00:00+00:00"}"#,
+        )
+        .unwrap();
+        assert_eq!(stored.effective_skew(skew), skew, "unknown lifetime");
+    }
+
+    #[test]
+    fn issuer_and_refresh_status_round_trip() {
+        let now = OffsetDateTime::now_utc();
+        let issuer = Issuer::new(
+            "http://127.0.0.1:1",
+            "client",
+            bluebutton_config::ApiVersion::V2,
+        );
+        let token = AuthorizationToken::from_response_json(SERVER.as_bytes(), now)
+            .unwrap()
+            .with_issuer(issuer.clone())
+            .with_refresh_status(RefreshStatus::Unconfirmed);
+        let json = serde_json::to_value(&token).unwrap();
+        assert_eq!(json["refresh_status"], "unconfirmed");
+        assert_eq!(json["issuer"]["api_version"], 2);
+        let back: AuthorizationToken = serde_json::from_value(json).unwrap();
+        assert_eq!(back.issuer(), Some(&issuer));
+        assert_eq!(back.refresh_status(), RefreshStatus::Unconfirmed);
+        // A usable token writes no status, and a server reply cannot set an issuer.
+        let plain = AuthorizationToken::from_response_json(SERVER.as_bytes(), now).unwrap();
+        let json = serde_json::to_value(&plain).unwrap();
+        assert!(json.get("refresh_status").is_none() && json.get("issuer").is_none());
+        let forged = SERVER.replace(
+            "\"status_code\":200",
+            "\"issuer\":{\"origin\":\"http://x\",\"client_id\":\"c\",\"api_version\":2}",
+        );
+        let forged = AuthorizationToken::from_response_json(forged.as_bytes(), now).unwrap();
+        assert_eq!(forged.issuer(), None);
     }
 
     #[test]

@@ -333,6 +333,11 @@ impl TokenStore for FileStore {
         })
     }
 
+    fn keys(&self) -> BoxFuture<'_, Result<Vec<String>, AuthError>> {
+        // A BTreeMap: already sorted.
+        Box::pin(async move { Ok(self.read_all().await?.into_keys().collect()) })
+    }
+
     fn update<'a>(
         &'a self,
         key: &'a str,

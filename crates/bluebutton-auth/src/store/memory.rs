@@ -65,6 +65,14 @@ impl TokenStore for MemoryStore {
         })
     }
 
+    fn keys(&self) -> BoxFuture<'_, Result<Vec<String>, AuthError>> {
+        Box::pin(async move {
+            let mut keys: Vec<String> = self.map().keys().cloned().collect();
+            keys.sort();
+            Ok(keys)
+        })
+    }
+
     fn update<'a>(
         &'a self,
         key: &'a str,

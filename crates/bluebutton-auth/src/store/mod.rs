@@ -76,6 +76,9 @@ pub trait TokenStore: Send + Sync {
     /// Deletes the token under `key` (no error if there is none).
     fn remove<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), AuthError>>;
 
+    /// Every key that has a token, sorted (e.g. to list the logins a store holds).
+    fn keys(&self) -> BoxFuture<'_, Result<Vec<String>, AuthError>>;
+
     /// Reads the token under `key`, runs `update` on it and applies its decision, all while
     /// holding this store's exclusive lock for `key` (for [`SqliteStore`], a database write
     /// lock shared with other processes). Other `update`, `save` and `remove` calls on the

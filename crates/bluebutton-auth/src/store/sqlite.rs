@@ -225,6 +225,20 @@ impl TokenStore for SqliteStore {
         })
     }
 
+    fn keys(&self) -> BoxFuture<'_, Result<Vec<String>, AuthError>> {
+        Box::pin(async move {
+            self.blocking(|conn| {
+                let mut statement =
+                    conn.prepare("SELECT key FROM bluebutton_tokens ORDER BY key")?;
+                let keys = statement
+                    .query_map([], |row| row.get(0))?
+                    .collect::<rusqlite::Result<Vec<String>>>()?;
+                Ok(keys)
+            })
+            .await
+        })
+    }
+
     fn update<'a>(
         &'a self,
         key: &'a str,
