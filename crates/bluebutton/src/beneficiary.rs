@@ -65,9 +65,11 @@ impl Needs {
 /// One beneficiary's connection: the token stored under a key (their patient id, or your own
 /// key). Cheap to clone.
 ///
-/// Before **every** request it asks the token manager for a valid access token: refreshed ahead
-/// of expiry (single flight: concurrent calls refresh once), and after a 401 `invalid_token`
-/// refreshed once and the request replayed once. A refreshed token is saved in the client's
+/// Before **every attempt** of a request (retries included) it asks the token manager for a
+/// valid access token: refreshed ahead of expiry (single flight: concurrent calls and
+/// processes refresh once), and after a 401 `invalid_token` the newer stored token, or one
+/// refresh, and a replay (at most two per request). Only tokens of this client's issuer
+/// (origin, client id, API version) are sent. A refreshed token is saved in the client's
 /// token store (and passed to its `on_token_issued` callback); [`token`](Self::token) always
 /// returns the newest one, so your app can save it.
 ///
@@ -97,9 +99,10 @@ impl Beneficiary {
         Ok(self.shared.tokens.token(&self.key).await?)
     }
 
-    /// The token as stored, without refreshing it (`None` if there is none).
+    /// The token as stored, without refreshing it (`None` if there is none). A token of
+    /// another issuer than this client's configuration is [`bluebutton_auth::AuthError::WrongIssuer`].
     pub async fn stored_token(&self) -> Result<Option<AuthorizationToken>, Error> {
-        Ok(self.shared.tokens.store().load(&self.key).await?)
+        Ok(self.shared.tokens.stored(&self.key).await?)
     }
 
     /// Refreshes now, whatever the expiry, stores and returns the new token.
@@ -108,21 +111,15 @@ impl Beneficiary {
     }
 
     /// Disconnects: revokes the token and the data-access grant (`/o/revoke/`), then removes
-    /// the token from the store **even if the revocation fails** (like
-    /// [`bluebutton_auth::TokenManager::disconnect`]); the revocation error, if any, is
-    /// returned after the removal.
+    /// the token from the store **even if the revocation fails**
+    /// ([`bluebutton_auth::TokenManager::disconnect`]); the revocation error, if any, is
+    /// returned after the removal. Another issuer's token is neither revoked nor removed.
     pub async fn revoke(&self) -> Result<(), Error> {
-        let revoked = match self.stored_token().await? {
-            Some(token) => {
-                self.shared
-                    .auth
-                    .revoke(TokenRef::Access(token.access_token()))
-                    .await
-            }
-            None => Ok(()),
-        };
-        self.shared.tokens.remove(&self.key).await?;
-        Ok(revoked?)
+        Ok(self
+            .shared
+            .tokens
+            .disconnect(&self.shared.auth, &self.key)
+            .await?)
     }
 
     /// RFC 7662 introspection of the current access token.
@@ -264,49 +261,58 @@ impl Beneficiary {
         Pages::new(page_stream(source, first, operation, limits))
     }
 
-    /// One authorized GET: valid token, scope check, send, and on 401 `invalid_token` one
-    /// refresh and one replay. A 403 on a demographic call becomes
-    /// [`Error::ScopeNotGranted`].
+    /// One authorized GET: the token is resolved for every attempt (a retry after a wait
+    /// never carries a token that expired meanwhile), scopes are checked before sending, and
+    /// a 401 `invalid_token` is replayed with the newer stored token or after one refresh (at
+    /// most twice). A 403 on a demographic call becomes [`Error::ScopeNotGranted`].
     pub(crate) async fn get(
         &self,
         url: Url,
         operation: Operation,
         needs: Needs,
     ) -> Result<Response, Error> {
-        let token = self.shared.tokens.token(&self.key).await?;
+        let bearer = self.shared.tokens.bearer(&self.key);
+        let token = bearer.token().await?;
         if needs.unmet_by(&token) {
             return Err(needs.refused(operation, ScopeCheck::Token));
         }
-        let result = match self.send(&url, &token).await {
-            Err(e) if e.is_invalid_token() && self.shared.config.token_refresh_on_expire() => {
-                tracing::debug!(
-                    path = url.path(),
-                    "401 invalid_token: refreshing once and replaying"
-                );
-                let renewed = self
-                    .shared
-                    .tokens
-                    .refresh_rejected(&self.key, token.access_token())
-                    .await?;
-                self.send(&url, &renewed).await
+        let result = self
+            .shared
+            .transport
+            .send_with_bearer(Request::get(url), &bearer)
+            .await;
+        match result {
+            Ok(response) => {
+                bearer.confirm().await?;
+                Ok(response)
             }
-            other => other,
-        };
-        result.map_err(|e| match e.status() {
-            Some(StatusCode::FORBIDDEN) if needs != Needs::Nothing => {
-                needs.refused(operation, ScopeCheck::Server)
-            }
-            _ => Error::http(operation, e),
-        })
+            Err(e) => Err(match e.status() {
+                Some(StatusCode::FORBIDDEN) if needs != Needs::Nothing => {
+                    needs.refused(operation, ScopeCheck::Server)
+                }
+                _ => credentials_error(e).unwrap_or_else(|e| Error::http(operation, e)),
+            }),
+        }
     }
+}
 
-    async fn send(
-        &self,
-        url: &Url,
-        token: &AuthorizationToken,
-    ) -> Result<Response, TransportError> {
-        let request = Request::get(url.clone()).bearer(token.access_token().secret());
-        self.shared.transport.send(request).await
+/// The [`bluebutton_auth::AuthError`] behind a transport's credentials failure, as
+/// [`Error::Auth`]; any other error is given back.
+fn credentials_error(error: TransportError) -> Result<Error, TransportError> {
+    match error {
+        TransportError::Credentials {
+            method,
+            url,
+            source,
+        } => match source.downcast::<bluebutton_auth::AuthError>() {
+            Ok(auth) => Ok(Error::Auth(*auth)),
+            Err(source) => Err(TransportError::Credentials {
+                method,
+                url,
+                source,
+            }),
+        },
+        other => Err(other),
     }
 }
 

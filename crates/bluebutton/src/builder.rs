@@ -102,7 +102,8 @@ impl BlueButtonBuilder {
         self
     }
 
-    /// Refresh access tokens this long before they expire (default 60 s).
+    /// Refresh access tokens this long before they expire (default 60 s), and for each token
+    /// at most half its lifetime, so short-lived tokens do not refresh before every request.
     pub fn refresh_skew(mut self, skew: Duration) -> Self {
         self.refresh_skew = Some(skew);
         self

@@ -87,9 +87,19 @@ fn blocking_client_full_flow_with_paging_and_refresh() {
     let _: Option<ClaimType> = Some(kind);
 
     assert!(bb.metadata().is_ok());
+    // Once the 1 s token has certainly expired, the next call refreshes it first.
+    let before = beneficiary.stored_token().unwrap().unwrap();
+    std::thread::sleep(Duration::from_millis(1100));
+    assert!(before.is_expired());
     assert_eq!(
         beneficiary.get_json("fhir/Coverage/").unwrap()["resourceType"],
         "Bundle"
+    );
+    let after = beneficiary.stored_token().unwrap().unwrap();
+    assert_ne!(
+        after.access_token().secret(),
+        before.access_token().secret(),
+        "the expired token was replaced"
     );
     let counters = sandbox.counters();
     assert!(counters.refreshes > 0, "1-second tokens were refreshed");
