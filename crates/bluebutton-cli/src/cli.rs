@@ -19,7 +19,9 @@ pub(crate) struct Cli {
     #[arg(long, global = true, value_name = "FILE", env = "BLUEBUTTON_CONFIG")]
     pub(crate) config: Option<PathBuf>,
 
-    /// Token file (JSON, mode 0600, each token encrypted). Default: tokens.json in the user's
+    /// Token store: a JSON file (mode 0600, each token encrypted), or a SQLite database when the
+    /// name ends in .sqlite, .sqlite3 or .db (for many processes at once). Logins are kept per
+    /// profile and server (origin, client id, API version). Default: tokens.json in the user's
     /// config directory (e.g. ~/.config/bluebutton/tokens.json).
     #[arg(
         long,

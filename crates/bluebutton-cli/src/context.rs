@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use bluebutton::{Beneficiary, BlueButton, Config, FileStore, TokenKey, TokenStore};
+use bluebutton::{Beneficiary, BlueButton, Config, FileStore, SqliteStore, TokenKey, TokenStore};
+use bluebutton_auth::Issuer;
 use bluebutton_config::ConfigLoader;
 
 use crate::cli::Cli;
@@ -115,31 +116,119 @@ fn ensure_private_dir(path: &Path) -> Result<(), CliError> {
     builder.create(dir).map_err(CliError::io(dir))
 }
 
+/// True when the token store path names a SQLite database (`.sqlite`, `.sqlite3`, `.db`),
+/// which several processes can share with a database lock; anything else is a JSON file.
+pub(crate) fn is_sqlite_store(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("sqlite" | "sqlite3" | "db")
+    )
+}
+
+/// The store key of a login: the profile and the issuer (origin, client id, API version), so
+/// that a login is only ever used with the server and app it came from, and switching the
+/// configuration never loses another one.
+pub(crate) fn login_key(profile: &str, issuer: &Issuer) -> String {
+    format!("{profile} {}", issuer.label())
+}
+
 /// The client of the configured app, with the token file as its store.
 pub(crate) struct Context {
     /// The client.
     pub(crate) client: BlueButton,
-    /// The store key of the login (`--profile`).
+    /// The login's profile (`--profile`).
     pub(crate) profile: String,
+    /// The store key of the login: profile and issuer ([`login_key`]).
+    pub(crate) key: String,
+    /// The issuer of the configuration.
+    pub(crate) issuer: Issuer,
 }
 
 impl Context {
-    /// Loads the config and opens the token file.
-    pub(crate) fn new(cli: &Cli) -> Result<Self, CliError> {
+    /// Loads the config and opens the token store (a login may be missing: for `login`).
+    pub(crate) async fn new(cli: &Cli) -> Result<Self, CliError> {
         let config = load_config(cli)?;
         let path = token_store_path(cli)?;
         ensure_private_dir(&path)?;
         tracing::debug!(token_store = %path.display(), base_url = %config.base_url(), "client");
-        let store: Arc<dyn TokenStore> = Arc::new(FileStore::new(path).with_key(token_key(cli)?));
+        let key = token_key(cli)?;
+        let store: Arc<dyn TokenStore> = if is_sqlite_store(&path) {
+            Arc::new(SqliteStore::open(&path).await?.with_key(key))
+        } else {
+            Arc::new(FileStore::new(path).with_key(key))
+        };
+        let issuer = Issuer::from_config(&config);
         let client = BlueButton::builder(config).token_store(store).build()?;
+        let profile = cli.profile.clone();
+        let key = move_legacy_login(client.token_manager().store().as_ref(), &profile, &issuer)
+            .await?
+            .unwrap_or_else(|| login_key(&profile, &issuer));
         Ok(Context {
             client,
-            profile: cli.profile.clone(),
+            profile,
+            key,
+            issuer,
         })
+    }
+
+    /// Like [`new`](Self::new), for commands that need a login of this configuration: without
+    /// one, the error names the profile, the configured issuer and the logins the store has.
+    pub(crate) async fn with_login(cli: &Cli) -> Result<Self, CliError> {
+        let context = Self::new(cli).await?;
+        if context
+            .client
+            .token_manager()
+            .stored(&context.key)
+            .await?
+            .is_none()
+        {
+            let store = context.client.token_manager().store();
+            let others = store
+                .keys()
+                .await?
+                .into_iter()
+                .filter(|k| *k != context.key)
+                .collect();
+            return Err(CliError::NoLogin {
+                profile: context.profile,
+                issuer: Box::new(context.issuer),
+                others,
+            });
+        }
+        Ok(context)
     }
 
     /// The handle of the stored login.
     pub(crate) fn beneficiary(&self) -> Beneficiary {
-        self.client.beneficiary(self.profile.clone())
+        self.client.beneficiary(self.key.clone())
+    }
+}
+
+/// Logins saved under the bare profile name (before issuers were recorded): one that has an
+/// issuer moves to its issuer's key (never over an existing login); one without is used
+/// under its old key until a successful call records the issuer, and moves on a later run.
+/// Returns the old key when this run should use it.
+async fn move_legacy_login(
+    store: &dyn TokenStore,
+    profile: &str,
+    issuer: &Issuer,
+) -> Result<Option<String>, CliError> {
+    let Some(token) = store.load(profile).await? else {
+        return Ok(None);
+    };
+    match token.issuer() {
+        None if store.load(&login_key(profile, issuer)).await?.is_none() => {
+            Ok(Some(profile.to_owned()))
+        }
+        None => Ok(None),
+        Some(owner) => {
+            let target = login_key(profile, owner);
+            if store.load(&target).await?.is_none() {
+                store.save(&target, &token).await?;
+            }
+            store.remove(profile).await?;
+            tracing::debug!(%owner, "login moved to its issuer's key");
+            Ok(None)
+        }
     }
 }

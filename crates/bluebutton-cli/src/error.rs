@@ -54,6 +54,20 @@ pub(crate) enum CliError {
         source: std::io::Error,
     },
 
+    /// There is no login of this profile for the configured server, app and API version.
+    #[error(
+        "no login for profile `{profile}` on {issuer}{}; run `bluebutton --profile {profile} login`",
+        others_text(others)
+    )]
+    NoLogin {
+        /// The profile.
+        profile: String,
+        /// The configuration's issuer.
+        issuer: Box<bluebutton_auth::Issuer>,
+        /// The other logins in the token store (profile and issuer each).
+        others: Vec<String>,
+    },
+
     /// Nobody came back to the callback URL in time.
     #[error("login timed out after {}s without a callback", waited.as_secs())]
     LoginTimeout {
@@ -176,6 +190,15 @@ impl From<std::io::Error> for CliError {
 impl From<csv::Error> for CliError {
     fn from(source: csv::Error) -> Self {
         CliError::Csv { source }
+    }
+}
+
+/// ` (this token store has logins for: a; b)`, or nothing.
+fn others_text(others: &[String]) -> String {
+    if others.is_empty() {
+        String::new()
+    } else {
+        format!(" (this token store has logins for: {})", others.join("; "))
     }
 }
 

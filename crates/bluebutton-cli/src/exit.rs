@@ -93,9 +93,12 @@ pub(crate) fn of_auth(error: &AuthError) -> Exit {
         | AuthError::NoRefreshToken { .. }
         | AuthError::TokenNotFound { .. }
         | AuthError::TokenExpired { .. }
+        // The login is another server's, app's or version's: log in for this configuration.
+        | AuthError::WrongIssuer { .. }
         // The stored token cannot be opened with this key: signing in again replaces it.
         | AuthError::StoreSealed { .. } => Exit::Auth,
         AuthError::UnexpectedStatus { .. }
+        | AuthError::RefreshFailedEarlier { .. }
         | AuthError::InvalidTokenResponse { .. }
         | AuthError::Decode { .. } => Exit::Api,
         AuthError::Transport { source, .. } => of_transport(source),
@@ -135,6 +138,7 @@ pub(crate) fn of(error: &CliError) -> Exit {
         CliError::Auth(e) => of_auth(e),
         CliError::Transport { source, .. } => of_transport(source),
         CliError::LoginTimeout { .. }
+        | CliError::NoLogin { .. }
         | CliError::ScopeNotGranted { .. }
         | CliError::CallbackRejected { .. } => Exit::Auth,
         CliError::Resource { .. } => Exit::Api,
@@ -186,6 +190,7 @@ mod tests {
                 status: StatusCode::BAD_REQUEST,
                 error: "invalid_grant".into(),
                 description: None,
+                reason: bluebutton_auth::ReauthReason::RefreshTokenRefused,
             },
         ] {
             assert_eq!(of_auth(&error), Exit::Auth, "{error}");

@@ -41,7 +41,19 @@ fn login_prints_the_url_then_one_line_and_stores_a_private_token() {
     // The token is sealed with the key beside the file: nothing of it is in clear text.
     let stored: Value =
         serde_json::from_str(&std::fs::read_to_string(&env.store).expect("token file")).unwrap();
-    let record = stored["default"].as_str().expect("one sealed record");
+    let records = stored.as_object().expect("a map of logins");
+    assert_eq!(records.len(), 1);
+    let (key, record) = records.iter().next().unwrap();
+    // Keyed by profile and issuer (origin, client id, API version).
+    assert_eq!(
+        key,
+        &format!(
+            "default {} {} v2",
+            env.sandbox.base_url().origin().ascii_serialization(),
+            env.sandbox.client_id()
+        )
+    );
+    let record = record.as_str().expect("one sealed record");
     assert!(record.starts_with("bbtk1."), "{record}");
     assert!(!record.contains(patient.as_str()));
     let key_file = env.store.with_file_name("tokens.key");
@@ -473,7 +485,11 @@ fn token_show_refresh_and_revoke() {
     let revoked = env.run(&["token", "revoke"]).expect_code(0);
     assert!(revoked.stdout.starts_with("Revoked"), "{}", revoked.stdout);
     let gone = env.run(&["token", "show"]).expect_code(3);
-    assert!(gone.stderr.contains("no token stored"), "{}", gone.stderr);
+    assert!(
+        gone.stderr.contains("no login for profile `default`"),
+        "{}",
+        gone.stderr
+    );
     env.run(&["eob"]).expect_code(3);
 }
 
@@ -724,14 +740,25 @@ fn a_failed_export_leaves_no_partial_file() {
 #[test]
 fn revoke_deletes_the_local_token_even_when_the_server_is_unreachable() {
     let env = Env::start().logged_in();
-    let mut document: Value =
-        serde_json::from_str(&std::fs::read_to_string(&env.config).unwrap()).unwrap();
-    document["base_url"] = format!("http://127.0.0.1:{}/", free_port()).into();
-    let unreachable = env.path("unreachable.json");
-    std::fs::write(&unreachable, document.to_string()).unwrap();
-    let outcome = env
-        .run_with_config(&unreachable, &["token", "revoke"])
-        .expect_code(5);
+    // The server that issued the login stops (the env keeps another, unused one).
+    let Env {
+        runtime,
+        sandbox,
+        dir,
+        config,
+        store,
+        callback_url,
+    } = env;
+    runtime.block_on(sandbox.shutdown());
+    let env = Env {
+        runtime,
+        sandbox: Env::start().sandbox,
+        dir,
+        config,
+        store,
+        callback_url,
+    };
+    let outcome = env.run(&["token", "revoke"]).expect_code(5);
     assert!(
         outcome.stderr.contains("could not connect"),
         "{}",

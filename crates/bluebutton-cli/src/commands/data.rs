@@ -31,7 +31,7 @@ async fn first_page<R: SearchResource>(
 
 /// The beneficiary's Patient search Bundle (needs demographic scopes).
 pub(crate) async fn patient(cli: &Cli) -> Result<Exit, CliError> {
-    let context = Context::new(cli)?;
+    let context = Context::with_login(cli).await?;
     let version = context.client.config().version();
     let text = first_page(context.beneficiary().patient(), version).await?;
     print_document(text.as_bytes())?;
@@ -40,7 +40,7 @@ pub(crate) async fn patient(cli: &Cli) -> Result<Exit, CliError> {
 
 /// The beneficiary's Coverage search Bundle.
 pub(crate) async fn coverage(cli: &Cli) -> Result<Exit, CliError> {
-    let context = Context::new(cli)?;
+    let context = Context::with_login(cli).await?;
     let version = context.client.config().version();
     let text = first_page(context.beneficiary().coverage(), version).await?;
     print_document(text.as_bytes())?;
@@ -49,7 +49,7 @@ pub(crate) async fn coverage(cli: &Cli) -> Result<Exit, CliError> {
 
 /// The beneficiary's profile, as the server sent it (needs the `profile` scope).
 pub(crate) async fn userinfo(cli: &Cli) -> Result<Exit, CliError> {
-    let context = Context::new(cli)?;
+    let context = Context::with_login(cli).await?;
     let refused = CliError::ScopeNotGranted {
         what: "userinfo",
         scope: "profile",

@@ -42,7 +42,7 @@ pub(crate) fn search(context: &Context, args: &EobArgs) -> EobSearch {
 
 /// Runs the search and writes the chosen format to standard output.
 pub(crate) async fn run(cli: &Cli, args: &EobArgs) -> Result<Exit, CliError> {
-    let context = Context::new(cli)?;
+    let context = Context::with_login(cli).await?;
     let limit = match (args.all, args.max_pages) {
         (true, _) => PageLimit::All,
         (false, Some(max)) => PageLimit::Pages(max),

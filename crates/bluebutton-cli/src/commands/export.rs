@@ -112,7 +112,7 @@ struct Summary {
 
 /// Runs the export.
 pub(crate) async fn run(cli: &Cli, args: &ExportArgs) -> Result<Exit, CliError> {
-    let context = Context::new(cli)?;
+    let context = Context::with_login(cli).await?;
     std::fs::create_dir_all(&args.out).map_err(CliError::io(&args.out))?;
     let beneficiary = context.beneficiary();
     let mut summary = Summary::default();

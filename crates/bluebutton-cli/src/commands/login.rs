@@ -13,7 +13,7 @@ use crate::loopback::{CallbackServer, Outcome};
 
 /// Runs the login.
 pub(crate) async fn run(cli: &Cli, args: &LoginArgs) -> Result<Exit, CliError> {
-    let context = Context::new(cli)?;
+    let context = Context::new(cli).await?;
     let client = &context.client;
     let callback_url = client.config().callback_url().clone();
     // Listen before showing the URL, so a fast browser cannot arrive before the listener.
@@ -57,7 +57,7 @@ pub(crate) async fn run(cli: &Cli, args: &LoginArgs) -> Result<Exit, CliError> {
     };
     // State check, error= callbacks and the code exchange all happen in the client library.
     let exchanged = client
-        .exchange_code_as(context.profile.clone(), request, callback.query())
+        .exchange_code_as(context.key.clone(), request, callback.query())
         .await;
     let beneficiary = match exchanged {
         Ok(beneficiary) => beneficiary,
@@ -72,7 +72,7 @@ pub(crate) async fn run(cli: &Cli, args: &LoginArgs) -> Result<Exit, CliError> {
 
     let token = beneficiary.stored_token().await?.ok_or_else(|| {
         CliError::Auth(bluebutton::AuthError::TokenNotFound {
-            key: context.profile.clone(),
+            key: context.key.clone(),
         })
     })?;
     let mut out = std::io::stdout().lock();

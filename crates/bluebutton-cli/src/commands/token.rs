@@ -42,7 +42,33 @@ pub(crate) fn describe(
         "access_grant_expiration": token.access_grant_expiration().map(rfc3339),
         "access_token": secret(token.access_token().secret()),
         "refresh_token": token.refresh_token().map(|t| secret(t.secret())),
+        "issuer": token.issuer().map(ToString::to_string),
     })
+}
+
+/// Every login in the store: key, issuer, patient and expiry (no secret), marking the one
+/// this configuration uses.
+async fn logins(context: &Context) -> Result<Vec<serde_json::Value>, CliError> {
+    let store = context.client.token_manager().store();
+    let mut listed = Vec::new();
+    for key in store.keys().await? {
+        let entry = match store.load(&key).await {
+            Ok(Some(token)) => json!({
+                "key": key,
+                "issuer": token.issuer().map(ToString::to_string),
+                "patient": token.patient(),
+                "expires_at": rfc3339(token.expires_at()),
+                "in_use": key == context.key,
+            }),
+            Ok(None) => continue,
+            // Listed anyway, so nothing in the store is hidden.
+            Err(error) => {
+                json!({"key": key, "error": error.to_string(), "in_use": key == context.key})
+            }
+        };
+        listed.push(entry);
+    }
+    Ok(listed)
 }
 
 fn summary(token: &AuthorizationToken) -> String {
@@ -56,17 +82,18 @@ fn summary(token: &AuthorizationToken) -> String {
 
 /// Runs a `token` command.
 pub(crate) async fn run(cli: &Cli, command: &TokenCommand) -> Result<Exit, CliError> {
-    let context = Context::new(cli)?;
+    let context = Context::with_login(cli).await?;
     let beneficiary = context.beneficiary();
     let mut out = std::io::stdout().lock();
     match command {
         TokenCommand::Show { reveal } => {
             let token = beneficiary.stored_token().await?.ok_or_else(|| {
                 CliError::Auth(AuthError::TokenNotFound {
-                    key: context.profile.clone(),
+                    key: context.key.clone(),
                 })
             })?;
-            let shown = describe(&context.profile, &token, *reveal);
+            let mut shown = describe(&context.profile, &token, *reveal);
+            shown["logins"] = serde_json::Value::Array(logins(&context).await?);
             serde_json::to_writer_pretty(&mut out, &shown).map_err(std::io::Error::from)?;
             writeln!(out)?;
         }
@@ -77,17 +104,11 @@ pub(crate) async fn run(cli: &Cli, command: &TokenCommand) -> Result<Exit, CliEr
         TokenCommand::Revoke => {
             let Some(token) = beneficiary.stored_token().await? else {
                 return Err(CliError::Auth(AuthError::TokenNotFound {
-                    key: context.profile.clone(),
+                    key: context.key.clone(),
                 }));
             };
             // Local tokens are deleted even if the server cannot be told (RFC 9700 logout).
-            let revoked = context.client.revoke(&token).await;
-            context
-                .client
-                .token_manager()
-                .remove(&context.profile)
-                .await?;
-            revoked?;
+            beneficiary.revoke().await?;
             writeln!(
                 out,
                 "Revoked the token and data-access grant of patient {}; the local token is deleted",
