@@ -18,6 +18,9 @@ pub(crate) enum SuiteName {
     OfficialSdk,
     /// The reliability and security suite (crates/bluebutton-reliability), printing its figures.
     Reliability,
+    /// The reliability suite's fault soak, `--runs` times in a row while `--burners`
+    /// CPU-bound processes run beside it.
+    FaultSoak,
 }
 
 /// Options of `cargo xtask suite`.
@@ -26,6 +29,12 @@ pub(crate) struct SuiteArgs {
     /// Which suite to run.
     #[arg(value_enum)]
     suite: SuiteName,
+    /// fault-soak: how many runs in a row must pass.
+    #[arg(long, default_value_t = 30)]
+    runs: u32,
+    /// fault-soak: how many CPU-bound processes run beside it.
+    #[arg(long, default_value_t = 2)]
+    burners: u32,
 }
 
 /// Runs the chosen suite.
@@ -33,6 +42,7 @@ pub(crate) fn run(args: &SuiteArgs) -> Result<(), StepFailed> {
     match args.suite {
         SuiteName::OfficialSdk => official_sdk(),
         SuiteName::Reliability => crate::reliability::run(),
+        SuiteName::FaultSoak => crate::reliability::fault_soak(args.runs, args.burners),
     }
 }
 
