@@ -70,7 +70,7 @@ pub async fn fetch(beneficiary: &Beneficiary, page_size: u32) -> Result<Summary,
     let token = beneficiary.token().await?;
     let demographics = token.can_search(ScopeResource::Patient);
     let (name, birth_date) = if demographics {
-        let patients = beneficiary.patient().send().await?;
+        let patients: bluebutton::Bundle = beneficiary.patient().first().await?;
         let patient = patients.patients().next();
         (
             patient.and_then(|p| p.display_name()),
@@ -106,7 +106,7 @@ pub async fn fetch(beneficiary: &Beneficiary, page_size: u32) -> Result<Summary,
     let mut pages = beneficiary
         .explanation_of_benefit()
         .page_size(page_size)
-        .pages();
+        .pages::<bluebutton::Bundle>();
     let mut page_count = 0;
     while let Some(page) = pages.try_next().await? {
         page_count += 1;

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use bluebutton::{AuthError, ConfigError, Error as ApiError, TransportError};
+use bluebutton::{AuthError, ConfigError, Error as ApiError};
 use url::Url;
 
 /// Why a command failed. [`crate::exit::of`] maps each to an exit code.
@@ -22,16 +22,6 @@ pub(crate) enum CliError {
     /// An OAuth step failed.
     #[error("authorization: {0}")]
     Auth(#[from] AuthError),
-
-    /// A request sent through the transport failed.
-    #[error("{what} failed: {source}")]
-    Transport {
-        /// What was requested.
-        what: &'static str,
-        /// The transport error.
-        #[source]
-        source: TransportError,
-    },
 
     /// `login` needs a loopback `callback_url` (RFC 8252 section 7.3).
     #[error(

@@ -136,7 +136,6 @@ pub(crate) fn of(error: &CliError) -> Exit {
         | CliError::InvalidSetting { .. } => Exit::Usage,
         CliError::Api(e) => of_api(e),
         CliError::Auth(e) => of_auth(e),
-        CliError::Transport { source, .. } => of_transport(source),
         CliError::LoginTimeout { .. }
         | CliError::NoLogin { .. }
         | CliError::ScopeNotGranted { .. }

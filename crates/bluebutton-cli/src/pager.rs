@@ -1,5 +1,5 @@
 //! Raw paging for `eob` and `export`: the client library's pass-through pages
-//! ([`bluebutton::Search::pages_raw`]: no typed tree, every `next` link checked, the newest
+//! ([`bluebutton::Search::pages`] with `RawPage`: no typed tree, every `next` link checked, the newest
 //! token on each page, one refresh and replay after a 401), counted, with a page cap that
 //! ends quietly (the command then says more remain) instead of failing.
 
@@ -138,7 +138,7 @@ mod tests {
             .explanation_of_benefit()
             .page_size(2)
             .limits(limit.limits());
-        RawPages::new(search.pages_raw())
+        RawPages::new(search.pages::<bluebutton::RawPage>())
     }
 
     #[tokio::test]

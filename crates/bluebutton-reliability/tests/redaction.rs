@@ -106,12 +106,27 @@ async fn check_15_secrets_redacted_everywhere() {
         .await
         .expect("EOBs");
     assert_eq!(eobs.len(), 25);
-    beneficiary.coverage().send().await.expect("coverage");
-    beneficiary.patient().send().await.expect("patient");
-    beneficiary.userinfo().await.expect("userinfo");
+    beneficiary
+        .coverage()
+        .first::<bluebutton::Bundle>()
+        .await
+        .expect("coverage");
+    beneficiary
+        .patient()
+        .first::<bluebutton::Bundle>()
+        .await
+        .expect("patient");
+    beneficiary
+        .userinfo::<bluebutton::UserInfo>()
+        .await
+        .expect("userinfo");
     // Server-side expiry: a 401, then refresh and replay.
     sandbox.advance_clock(Duration::from_secs(3601));
-    beneficiary.coverage().send().await.expect("after refresh");
+    beneficiary
+        .coverage()
+        .first::<bluebutton::Bundle>()
+        .await
+        .expect("after refresh");
     beneficiary.refresh().await.expect("forced refresh");
     let token = beneficiary.token().await.expect("token");
     render("AuthorizationToken", format!("{token:?}"));
@@ -138,7 +153,11 @@ async fn check_15_secrets_redacted_everywhere() {
     render("Error (stale refresh)", format!("{err:?} / {err}"));
     // Disconnect; then the handle fails without a token.
     beneficiary.revoke().await.expect("revoke");
-    let err = beneficiary.coverage().send().await.expect_err("revoked");
+    let err = beneficiary
+        .coverage()
+        .first::<bluebutton::Bundle>()
+        .await
+        .expect_err("revoked");
     render("Error (after revoke)", format!("{err:?} / {err}"));
 
     // Lower layers and the client types.

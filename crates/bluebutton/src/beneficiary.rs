@@ -4,10 +4,8 @@
 use std::fmt;
 use std::sync::Arc;
 
-use bluebutton_auth::{
-    AuthorizationToken, Introspection, Scope, ScopeResource, TokenRef, UserInfo,
-};
-use bluebutton_fhir::{Coverage, ExplanationOfBenefit, Patient, Resource};
+use bluebutton_auth::{AuthorizationToken, Introspection, Scope, ScopeResource, TokenRef};
+use bluebutton_fhir::{Coverage, ExplanationOfBenefit, Patient};
 use bluebutton_transport::{Request, Response, TransportError};
 use bytes::Bytes;
 use futures_util::future::BoxFuture;
@@ -15,8 +13,8 @@ use http::StatusCode;
 use url::{Origin, Url};
 
 use crate::client::Shared;
-use crate::decode;
 use crate::error::{Error, Operation, ScopeCheck};
+use crate::format::{FromBody, Page};
 use crate::paging::{PageSource, Pages, page_stream};
 use crate::resolve::resolve;
 use crate::search::{Search, SearchResource};
@@ -73,8 +71,9 @@ impl Needs {
 /// token store (and passed to its `on_token_issued` callback); [`token`](Self::token) always
 /// returns the newest one, so your app can save it.
 ///
-/// Results are typed FHIR R4 ([`bluebutton_fhir`]) for API v2 and v3; the `_json` variants
-/// return [`serde_json::Value`] for any version (v1 serves STU3).
+/// Results are read in the format the caller names ([`FromBody`]): typed FHIR R4
+/// ([`bluebutton_fhir`]) for API v2 and v3, or [`serde_json::Value`], [`crate::RawPage`] and
+/// [`Bytes`] for any version (v1 serves STU3).
 #[derive(Clone)]
 pub struct Beneficiary {
     pub(crate) shared: Arc<Shared>,
@@ -148,7 +147,7 @@ impl Beneficiary {
         Search::new(self.clone())
     }
 
-    /// Reads one resource by id (`fhir/<type>/<id>`), typed.
+    /// Reads one resource by id (`fhir/<type>/<id>`), typed (API v2/v3).
     pub async fn read<R: SearchResource>(&self, id: &str) -> Result<R, Error> {
         let operation = Operation::Read(R::TYPE);
         self.shared.require_r4(operation)?;
@@ -162,92 +161,90 @@ impl Beneficiary {
         } else {
             Needs::Nothing
         };
-        let response = self.get(url.clone(), operation, needs).await?;
-        let resource = decode::resource(operation, &url, response.body())?;
-        let found = resource.resource_type().to_owned();
-        R::from_resource(resource).ok_or(Error::UnexpectedResource {
-            operation,
-            expected: R::TYPE,
-            found,
-            status: response.status(),
-        })
+        self.get_as(url, operation, needs).await
     }
 
-    /// The beneficiary's profile (`connect/userinfo`; official: `get_profile_data`). Needs the
-    /// `profile` scope: without it, [`Error::ScopeNotGranted`] and nothing is sent.
-    pub async fn userinfo(&self) -> Result<UserInfo, Error> {
+    /// The beneficiary's profile (`connect/userinfo`; official: `get_profile_data`), read as
+    /// `T` ([`FromBody`]: a typed [`UserInfo`](bluebutton_auth::UserInfo), a [`serde_json::Value`], or the [`Bytes`] as
+    /// received). Needs the `profile` scope: without it, [`Error::ScopeNotGranted`] and nothing
+    /// is sent.
+    ///
+    /// ```no_run
+    /// # async fn run(beneficiary: bluebutton::Beneficiary) -> Result<(), bluebutton::Error> {
+    /// let profile: bluebutton::UserInfo = beneficiary.userinfo().await?;
+    /// # let _ = profile; Ok(()) }
+    /// ```
+    pub async fn userinfo<T: FromBody>(&self) -> Result<T, Error> {
         let url = self.shared.endpoints.userinfo.clone();
-        let response = self
-            .get(url.clone(), Operation::UserInfo, Needs::Profile)
-            .await?;
-        decode::json(Operation::UserInfo, &url, response.body())
+        self.get_as(url, Operation::UserInfo, Needs::Profile).await
     }
 
     /// The digital insurance card (`fhir/Patient/$generate-insurance-card` on the configured
-    /// version's path; official Python 1.1.0: `get_insurance_card_data`). The real server
-    /// offers it on v3 only. Unlike the Node SDK, which always calls `/v3/` whatever its
-    /// configured version, this uses the configured version: configure v3 to use it.
-    pub async fn insurance_card(&self) -> Result<Resource, Error> {
+    /// version's path; official Python 1.1.0: `get_insurance_card_data`), read as `T`
+    /// ([`FromBody`]: e.g. a typed [`Resource`](bluebutton_fhir::Resource) or a
+    /// [`serde_json::Value`]). The real server offers it on v3 only. Unlike the Node SDK,
+    /// which always calls `/v3/` whatever its configured version, this uses the configured
+    /// version: configure v3 to use it.
+    pub async fn insurance_card<T: FromBody>(&self) -> Result<T, Error> {
         let operation = Operation::InsuranceCard;
-        self.shared.require_r4(operation)?;
-        let url = self.insurance_card_url();
-        let response = self.get(url.clone(), operation, Needs::Nothing).await?;
-        decode::resource(operation, &url, response.body())
-    }
-
-    /// The insurance card as JSON.
-    pub async fn insurance_card_json(&self) -> Result<serde_json::Value, Error> {
-        let url = self.insurance_card_url();
-        let response = self
-            .get(url.clone(), Operation::InsuranceCard, Needs::Nothing)
-            .await?;
-        decode::json(Operation::InsuranceCard, &url, response.body())
-    }
-
-    fn insurance_card_url(&self) -> Url {
+        if T::R4_ONLY {
+            self.shared.require_r4(operation)?;
+        }
         let mut url = self.shared.endpoints.fhir_base.clone();
         let path = format!("{}Patient/$generate-insurance-card", url.path());
         url.set_path(&path);
-        url
+        self.get_as(url, operation, Needs::Nothing).await
     }
 
-    /// GETs a custom path or URL as JSON (official: `get_custom_data`). A path is resolved
-    /// under `{base}/v{n}/` (e.g. `fhir/Coverage/part-a--123/`); an absolute URL must be on the
-    /// configured origin, else [`Error::InvalidTarget`] and nothing is sent.
-    pub async fn get_json(&self, path_or_url: &str) -> Result<serde_json::Value, Error> {
+    /// GETs a custom path or URL (official: `get_custom_data`), read as `T` ([`FromBody`]:
+    /// [`serde_json::Value`], the [`Bytes`] exactly as received, a typed resource...). A path
+    /// is resolved under `{base}/v{n}/` (e.g. `fhir/Coverage/part-a--123/`); an absolute URL
+    /// must be on the configured origin, else [`Error::InvalidTarget`] and nothing is sent.
+    ///
+    /// ```no_run
+    /// # async fn run(beneficiary: bluebutton::Beneficiary) -> Result<(), bluebutton::Error> {
+    /// let json: serde_json::Value = beneficiary.get("fhir/Coverage/").await?;
+    /// let bytes = beneficiary.get::<bytes::Bytes>("fhir/Coverage/").await?;
+    /// # let _ = (json, bytes); Ok(()) }
+    /// ```
+    pub async fn get<T: FromBody>(&self, path_or_url: &str) -> Result<T, Error> {
+        if T::R4_ONLY {
+            self.shared.require_r4(Operation::Custom)?;
+        }
         let url = resolve(&self.shared.endpoints, path_or_url)?;
-        let response = self
-            .get(url.clone(), Operation::Custom, Needs::Nothing)
-            .await?;
-        decode::json(Operation::Custom, &url, response.body())
+        self.get_as(url, Operation::Custom, Needs::Nothing).await
     }
 
-    /// GETs a custom path or URL (as [`Beneficiary::get_json`]) and returns the body exactly
-    /// as received, for pass-through.
-    pub async fn get_raw(&self, path_or_url: &str) -> Result<bytes::Bytes, Error> {
-        let url = resolve(&self.shared.endpoints, path_or_url)?;
-        let response = self.get(url, Operation::Custom, Needs::Nothing).await?;
-        Ok(response.body().clone())
-    }
-
-    /// Pages of a custom path or URL as JSON, following `next` links (official: `get_pages`).
-    pub fn pages_json(&self, path_or_url: &str) -> Pages<serde_json::Value> {
-        match resolve(&self.shared.endpoints, path_or_url) {
+    /// Pages of a custom path or URL, following `next` links (official: `get_pages`), each
+    /// read as `T` ([`Page`]: [`serde_json::Value`], [`crate::RawPage`], or a typed
+    /// [`bluebutton_fhir::Bundle`] on v2/v3).
+    pub fn pages<T: Page>(&self, path_or_url: &str) -> Pages<T> {
+        let url = if T::R4_ONLY {
+            self.shared
+                .require_r4(Operation::Custom)
+                .and_then(|()| resolve(&self.shared.endpoints, path_or_url))
+        } else {
+            resolve(&self.shared.endpoints, path_or_url)
+        };
+        match url {
             Ok(url) => self.page_stream(url, Operation::Custom, Needs::Nothing, self.shared.limits),
             Err(e) => Pages::new(Box::pin(futures_util::stream::once(async { Err(e) }))),
         }
     }
 
-    /// Pages of a custom path or URL as received, following `next` links (see
-    /// [`crate::RawPage`]; any API version).
-    pub fn pages_raw(&self, path_or_url: &str) -> Pages<crate::RawPage> {
-        match resolve(&self.shared.endpoints, path_or_url) {
-            Ok(url) => self.page_stream(url, Operation::Custom, Needs::Nothing, self.shared.limits),
-            Err(e) => Pages::new(Box::pin(futures_util::stream::once(async { Err(e) }))),
-        }
+    /// One authorized GET, read as `T`.
+    pub(crate) async fn get_as<T: FromBody>(
+        &self,
+        url: Url,
+        operation: Operation,
+        needs: Needs,
+    ) -> Result<T, Error> {
+        let response = self.fetch(url.clone(), operation, needs).await?;
+        let status = response.status();
+        T::from_body(operation, &url, status, response.body().clone())
     }
 
-    pub(crate) fn page_stream<T: crate::paging::PageDoc>(
+    pub(crate) fn page_stream<T: Page>(
         &self,
         first: Url,
         operation: Operation,
@@ -265,7 +262,7 @@ impl Beneficiary {
     /// never carries a token that expired meanwhile), scopes are checked before sending, and
     /// a 401 `invalid_token` is replayed with the newer stored token or after one refresh (at
     /// most twice). A 403 on a demographic call becomes [`Error::ScopeNotGranted`].
-    pub(crate) async fn get(
+    pub(crate) async fn fetch(
         &self,
         url: Url,
         operation: Operation,
@@ -333,7 +330,7 @@ struct Fetcher {
 impl PageSource for Fetcher {
     fn fetch(&self, url: Url, operation: Operation) -> BoxFuture<'_, Result<Bytes, Error>> {
         Box::pin(async move {
-            let response = self.beneficiary.get(url, operation, self.needs).await?;
+            let response = self.beneficiary.fetch(url, operation, self.needs).await?;
             Ok(response.body().clone())
         })
     }

@@ -24,15 +24,52 @@
 use std::fmt;
 use std::sync::Arc;
 
-use bluebutton_auth::{AuthRequest, AuthorizationToken, Introspection, UserInfo};
+use bluebutton_auth::{AuthRequest, AuthorizationToken, Introspection};
 use bluebutton_config::{Config, Endpoints};
-use bluebutton_fhir::{Bundle, CapabilityStatement, ClaimType, ExplanationOfBenefit, Resource};
+use bluebutton_fhir::{ClaimType, ExplanationOfBenefit};
 use futures_util::StreamExt;
 use time::Date;
 use tokio::runtime::Runtime;
 use url::Url;
 
-use crate::{DateFilter, DateValue, Error, PageLimits, SearchResource};
+use crate::{DateFilter, DateValue, Error, FromBody, Page, PageLimits, SearchResource};
+
+/// Methods that run the async method of the same name to completion on the runtime.
+macro_rules! block_on {
+    ($async:literal: $(
+        fn $name:ident $([$($generics:tt)*])? (&self $(, $arg:ident: $ty:ty)*) -> $ret:ty;
+    )*) => {$(
+        #[doc = concat!("See [`crate::", $async, "::", stringify!($name), "`].")]
+        pub fn $name $(<$($generics)*>)? (&self $(, $arg: $ty)*) -> $ret {
+            self.rt.block_on(self.inner.$name($($arg),*))
+        }
+    )*};
+}
+
+/// Builder methods of [`crate::Search`], applied to the async search inside.
+macro_rules! builders {
+    ($(fn $name:ident(self $(, $arg:ident: $ty:ty)*);)*) => {$(
+        #[doc = concat!("See [`crate::Search::", stringify!($name), "`].")]
+        pub fn $name(self $(, $arg: $ty)*) -> Self {
+            Self {
+                inner: self.inner.$name($($arg),*),
+                rt: self.rt,
+            }
+        }
+    )*};
+}
+
+/// Methods that wrap the async method's result (a handle or a stream) for blocking use.
+macro_rules! wrap {
+    ($async:literal: $(
+        fn $name:ident $([$($generics:tt)*])? (&self $(, $arg:ident: $ty:ty)*) -> $ret:ty => $wrap:ident;
+    )*) => {$(
+        #[doc = concat!("See [`crate::", $async, "::", stringify!($name), "`].")]
+        pub fn $name $(<$($generics)*>)? (&self $(, $arg: $ty)*) -> $ret {
+            self.$wrap(self.inner.$name($($arg),*))
+        }
+    )*};
+}
 
 fn runtime() -> Result<Arc<Runtime>, Error> {
     tokio::runtime::Builder::new_current_thread()
@@ -78,7 +115,8 @@ impl BlueButton {
         })
     }
 
-    /// The async client inside.
+    /// The async client inside (for everything that needs no waiting: its configuration,
+    /// endpoints, authorize URL, token manager).
     pub fn as_async(&self) -> &crate::BlueButton {
         &self.inner
     }
@@ -109,10 +147,7 @@ impl BlueButton {
         request: AuthRequest,
         callback_query: &str,
     ) -> Result<Beneficiary, Error> {
-        let inner = self
-            .rt
-            .block_on(self.inner.exchange_code(request, callback_query))?;
-        Ok(self.wrap(inner))
+        self.handle_of(self.inner.exchange_code(request, callback_query))
     }
 
     /// See [`crate::BlueButton::exchange_code_as`].
@@ -122,10 +157,7 @@ impl BlueButton {
         request: AuthRequest,
         callback_query: &str,
     ) -> Result<Beneficiary, Error> {
-        let inner = self
-            .rt
-            .block_on(self.inner.exchange_code_as(key, request, callback_query))?;
-        Ok(self.wrap(inner))
+        self.handle_of(self.inner.exchange_code_as(key, request, callback_query))
     }
 
     /// See [`crate::BlueButton::insert_token`].
@@ -134,36 +166,28 @@ impl BlueButton {
         key: impl Into<String>,
         token: &AuthorizationToken,
     ) -> Result<Beneficiary, Error> {
-        let inner = self.rt.block_on(self.inner.insert_token(key, token))?;
-        Ok(self.wrap(inner))
+        self.handle_of(self.inner.insert_token(key, token))
     }
 
-    /// See [`crate::BlueButton::beneficiary`].
-    pub fn beneficiary(&self, key: impl Into<String>) -> Beneficiary {
-        self.wrap(self.inner.beneficiary(key))
+    wrap! { "BlueButton":
+        fn beneficiary(&self, key: impl Into<String>) -> Beneficiary => handle;
     }
 
-    /// See [`crate::BlueButton::refresh`].
-    pub fn refresh(&self, token: &AuthorizationToken) -> Result<AuthorizationToken, Error> {
-        self.rt.block_on(self.inner.refresh(token))
+    block_on! { "BlueButton":
+        fn refresh(&self, token: &AuthorizationToken) -> Result<AuthorizationToken, Error>;
+        fn revoke(&self, token: &AuthorizationToken) -> Result<(), Error>;
+        fn metadata[T: FromBody](&self) -> Result<T, Error>;
     }
 
-    /// See [`crate::BlueButton::revoke`].
-    pub fn revoke(&self, token: &AuthorizationToken) -> Result<(), Error> {
-        self.rt.block_on(self.inner.revoke(token))
+    /// Runs a call that gives a handle, and wraps the handle.
+    fn handle_of(
+        &self,
+        call: impl std::future::Future<Output = Result<crate::Beneficiary, Error>>,
+    ) -> Result<Beneficiary, Error> {
+        Ok(self.handle(self.rt.block_on(call)?))
     }
 
-    /// See [`crate::BlueButton::metadata`].
-    pub fn metadata(&self) -> Result<CapabilityStatement, Error> {
-        self.rt.block_on(self.inner.metadata())
-    }
-
-    /// See [`crate::BlueButton::metadata_json`].
-    pub fn metadata_json(&self) -> Result<serde_json::Value, Error> {
-        self.rt.block_on(self.inner.metadata_json())
-    }
-
-    fn wrap(&self, inner: crate::Beneficiary) -> Beneficiary {
+    fn handle(&self, inner: crate::Beneficiary) -> Beneficiary {
         Beneficiary {
             inner,
             rt: self.rt.clone(),
@@ -204,84 +228,23 @@ impl Beneficiary {
         &self.inner
     }
 
-    /// See [`crate::Beneficiary::token`].
-    pub fn token(&self) -> Result<AuthorizationToken, Error> {
-        self.rt.block_on(self.inner.token())
+    block_on! { "Beneficiary":
+        fn token(&self) -> Result<AuthorizationToken, Error>;
+        fn stored_token(&self) -> Result<Option<AuthorizationToken>, Error>;
+        fn refresh(&self) -> Result<AuthorizationToken, Error>;
+        fn revoke(&self) -> Result<(), Error>;
+        fn introspect(&self) -> Result<Introspection, Error>;
+        fn read[R: SearchResource](&self, id: &str) -> Result<R, Error>;
+        fn userinfo[T: FromBody](&self) -> Result<T, Error>;
+        fn insurance_card[T: FromBody](&self) -> Result<T, Error>;
+        fn get[T: FromBody](&self, path_or_url: &str) -> Result<T, Error>;
     }
 
-    /// See [`crate::Beneficiary::stored_token`].
-    pub fn stored_token(&self) -> Result<Option<AuthorizationToken>, Error> {
-        self.rt.block_on(self.inner.stored_token())
-    }
-
-    /// See [`crate::Beneficiary::refresh`].
-    pub fn refresh(&self) -> Result<AuthorizationToken, Error> {
-        self.rt.block_on(self.inner.refresh())
-    }
-
-    /// See [`crate::Beneficiary::revoke`].
-    pub fn revoke(&self) -> Result<(), Error> {
-        self.rt.block_on(self.inner.revoke())
-    }
-
-    /// See [`crate::Beneficiary::introspect`].
-    pub fn introspect(&self) -> Result<Introspection, Error> {
-        self.rt.block_on(self.inner.introspect())
-    }
-
-    /// See [`crate::Beneficiary::explanation_of_benefit`].
-    pub fn explanation_of_benefit(&self) -> Search<ExplanationOfBenefit> {
-        self.search(self.inner.explanation_of_benefit())
-    }
-
-    /// See [`crate::Beneficiary::coverage`].
-    pub fn coverage(&self) -> Search<bluebutton_fhir::Coverage> {
-        self.search(self.inner.coverage())
-    }
-
-    /// See [`crate::Beneficiary::patient`].
-    pub fn patient(&self) -> Search<bluebutton_fhir::Patient> {
-        self.search(self.inner.patient())
-    }
-
-    /// See [`crate::Beneficiary::read`].
-    pub fn read<R: SearchResource>(&self, id: &str) -> Result<R, Error> {
-        self.rt.block_on(self.inner.read(id))
-    }
-
-    /// See [`crate::Beneficiary::userinfo`].
-    pub fn userinfo(&self) -> Result<UserInfo, Error> {
-        self.rt.block_on(self.inner.userinfo())
-    }
-
-    /// See [`crate::Beneficiary::insurance_card`].
-    pub fn insurance_card(&self) -> Result<Resource, Error> {
-        self.rt.block_on(self.inner.insurance_card())
-    }
-
-    /// See [`crate::Beneficiary::insurance_card_json`].
-    pub fn insurance_card_json(&self) -> Result<serde_json::Value, Error> {
-        self.rt.block_on(self.inner.insurance_card_json())
-    }
-
-    /// See [`crate::Beneficiary::get_json`].
-    pub fn get_json(&self, path_or_url: &str) -> Result<serde_json::Value, Error> {
-        self.rt.block_on(self.inner.get_json(path_or_url))
-    }
-
-    /// See [`crate::Beneficiary::get_raw`].
-    pub fn get_raw(&self, path_or_url: &str) -> Result<bytes::Bytes, Error> {
-        self.rt.block_on(self.inner.get_raw(path_or_url))
-    }
-
-    /// See [`crate::Beneficiary::pages_json`].
-    pub fn pages_json(&self, path_or_url: &str) -> Iter<serde_json::Value> {
-        Iter::new(self.inner.pages_json(path_or_url), self.rt.clone())
-    }
-
-    /// See [`crate::Beneficiary::pages_raw`].
-    pub fn pages_raw(&self, path_or_url: &str) -> Iter<crate::RawPage> {
-        Iter::new(self.inner.pages_raw(path_or_url), self.rt.clone())
+    wrap! { "Beneficiary":
+        fn explanation_of_benefit(&self) -> Search<ExplanationOfBenefit> => search;
+        fn coverage(&self) -> Search<bluebutton_fhir::Coverage> => search;
+        fn patient(&self) -> Search<bluebutton_fhir::Patient> => search;
+        fn pages[T: Page](&self, path_or_url: &str) -> Iter<T> => iter;
     }
 
     fn search<R>(&self, inner: crate::Search<R>) -> Search<R> {
@@ -289,6 +252,10 @@ impl Beneficiary {
             inner,
             rt: self.rt.clone(),
         }
+    }
+
+    fn iter<T: Send + 'static>(&self, pages: crate::Pages<T>) -> Iter<T> {
+        Iter::new(pages, self.rt.clone())
     }
 }
 
@@ -315,65 +282,32 @@ impl<R> fmt::Debug for Search<R> {
     }
 }
 
-impl<R> Search<R> {
-    fn map(self, f: impl FnOnce(crate::Search<R>) -> crate::Search<R>) -> Self {
-        Self {
-            inner: f(self.inner),
-            rt: self.rt,
-        }
-    }
-}
-
 impl Search<ExplanationOfBenefit> {
-    /// See [`crate::Search::claim_type`].
-    pub fn claim_type(self, claim_type: ClaimType) -> Self {
-        self.map(|s| s.claim_type(claim_type))
-    }
-
-    /// See [`crate::Search::claim_types`].
-    pub fn claim_types(self, claim_types: impl IntoIterator<Item = ClaimType>) -> Self {
-        self.map(|s| s.claim_types(claim_types))
-    }
-
-    /// See [`crate::Search::service_date`].
-    pub fn service_date(self, filter: DateFilter) -> Self {
-        self.map(|s| s.service_date(filter))
-    }
-
-    /// See [`crate::Search::service_date_range`].
-    pub fn service_date_range(self, start: Date, end: Date) -> Self {
-        self.map(|s| s.service_date_range(start, end))
+    builders! {
+        fn claim_type(self, claim_type: ClaimType);
+        fn claim_types(self, claim_types: impl IntoIterator<Item = ClaimType>);
+        fn service_date(self, filter: DateFilter);
+        fn service_date_range(self, start: Date, end: Date);
     }
 }
 
 impl<R: SearchResource> Search<R> {
-    /// See [`crate::Search::last_updated`].
-    pub fn last_updated(self, filter: DateFilter) -> Self {
-        self.map(|s| s.last_updated(filter))
+    builders! {
+        fn last_updated(self, filter: DateFilter);
+        fn last_updated_range(self, start: impl Into<DateValue>, end: impl Into<DateValue>);
+        fn page_size(self, size: u32);
+        fn start_index(self, index: u32);
+        fn limits(self, limits: PageLimits);
     }
 
-    /// See [`crate::Search::last_updated_range`].
-    pub fn last_updated_range(
-        self,
-        start: impl Into<DateValue>,
-        end: impl Into<DateValue>,
-    ) -> Self {
-        self.map(|s| s.last_updated_range(start, end))
+    block_on! { "Search":
+        fn first[T: FromBody](&self) -> Result<T, Error>;
+        fn all(&self) -> Result<Vec<R>, Error>;
     }
 
-    /// See [`crate::Search::page_size`].
-    pub fn page_size(self, size: u32) -> Self {
-        self.map(|s| s.page_size(size))
-    }
-
-    /// See [`crate::Search::start_index`].
-    pub fn start_index(self, index: u32) -> Self {
-        self.map(|s| s.start_index(index))
-    }
-
-    /// See [`crate::Search::limits`].
-    pub fn limits(self, limits: PageLimits) -> Self {
-        self.map(|s| s.limits(limits))
+    wrap! { "Search":
+        fn pages[T: Page](&self) -> Iter<T> => iter;
+        fn resources(&self) -> Iter<R> => iter;
     }
 
     /// See [`crate::Search::url`].
@@ -381,39 +315,11 @@ impl<R: SearchResource> Search<R> {
         self.inner.url()
     }
 
-    /// See [`crate::Search::send`].
-    pub fn send(&self) -> Result<Bundle, Error> {
-        self.rt.block_on(self.inner.send())
-    }
-
-    /// See [`crate::Search::send_json`].
-    pub fn send_json(&self) -> Result<serde_json::Value, Error> {
-        self.rt.block_on(self.inner.send_json())
-    }
-
-    /// Every page as an iterator of typed Bundles (see [`crate::Search::pages`]).
-    pub fn pages(&self) -> Iter<Bundle> {
-        Iter::new(self.inner.pages(), self.rt.clone())
-    }
-
-    /// Every page as an iterator of JSON values.
-    pub fn pages_json(&self) -> Iter<serde_json::Value> {
-        Iter::new(self.inner.pages_json(), self.rt.clone())
-    }
-
-    /// Every page as received (see [`crate::Search::pages_raw`]).
-    pub fn pages_raw(&self) -> Iter<crate::RawPage> {
-        Iter::new(self.inner.pages_raw(), self.rt.clone())
-    }
-
-    /// Every resource of every page as an iterator (see [`crate::Search::resources`]).
-    pub fn resources(&self) -> Iter<R> {
-        Iter::new(self.inner.resources(), self.rt.clone())
-    }
-
-    /// See [`crate::Search::all`].
-    pub fn all(&self) -> Result<Vec<R>, Error> {
-        self.rt.block_on(self.inner.all())
+    fn iter<T: Send + 'static>(
+        &self,
+        stream: impl futures_util::Stream<Item = Result<T, Error>> + Send + 'static,
+    ) -> Iter<T> {
+        Iter::new(stream, self.rt.clone())
     }
 }
 

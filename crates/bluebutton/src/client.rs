@@ -8,14 +8,13 @@ use bluebutton_auth::{
     AuthClient, AuthRequest, AuthorizationToken, CallbackQuery, TokenManager, TokenRef,
 };
 use bluebutton_config::{ApiVersion, Config, Endpoints};
-use bluebutton_fhir::CapabilityStatement;
 use bluebutton_transport::{Request, Transport};
 use url::Url;
 
 use crate::beneficiary::Beneficiary;
 use crate::builder::BlueButtonBuilder;
-use crate::decode;
 use crate::error::{Error, Operation};
+use crate::format::FromBody;
 use crate::paging::PageLimits;
 
 /// What every handle of one client shares.
@@ -60,7 +59,7 @@ impl Shared {
 /// println!("open {}", bb.authorize_url(&request));
 /// // ... the browser comes back to the callback URL with `?code=...&state=...`:
 /// let beneficiary = bb.exchange_code(request, "code=...&state=...").await?;
-/// let patient = beneficiary.patient().send().await?;
+/// let patient: bluebutton::Bundle = beneficiary.patient().first().await?;
 /// # let _ = patient; Ok(()) }
 /// ```
 #[derive(Clone)]
@@ -203,28 +202,20 @@ impl BlueButton {
             .await?)
     }
 
-    /// The server's CapabilityStatement (`fhir/metadata`, no token needed), typed (v2/v3).
-    pub async fn metadata(&self) -> Result<CapabilityStatement, Error> {
-        self.shared.require_r4(Operation::Metadata)?;
-        let (url, body) = self.get_metadata().await?;
-        match decode::resource(Operation::Metadata, &url, &body)? {
-            bluebutton_fhir::Resource::CapabilityStatement(statement) => Ok(*statement),
-            other => Err(Error::UnexpectedResource {
-                operation: Operation::Metadata,
-                expected: "CapabilityStatement",
-                found: other.resource_type().to_owned(),
-                status: http::StatusCode::OK,
-            }),
+    /// The server's CapabilityStatement (`fhir/metadata`, no token needed), read as `T`
+    /// ([`FromBody`]): a typed [`CapabilityStatement`](bluebutton_fhir::CapabilityStatement) (v2/v3) or a [`serde_json::Value`]
+    /// (any version).
+    ///
+    /// ```no_run
+    /// # async fn run(bb: bluebutton::BlueButton) -> Result<(), bluebutton::Error> {
+    /// let statement: bluebutton::CapabilityStatement = bb.metadata().await?;
+    /// let json = bb.metadata::<serde_json::Value>().await?;
+    /// # let _ = (statement, json); Ok(()) }
+    /// ```
+    pub async fn metadata<T: FromBody>(&self) -> Result<T, Error> {
+        if T::R4_ONLY {
+            self.shared.require_r4(Operation::Metadata)?;
         }
-    }
-
-    /// The CapabilityStatement as JSON (any API version).
-    pub async fn metadata_json(&self) -> Result<serde_json::Value, Error> {
-        let (url, body) = self.get_metadata().await?;
-        decode::json(Operation::Metadata, &url, &body)
-    }
-
-    async fn get_metadata(&self) -> Result<(Url, bytes::Bytes), Error> {
         let url = self.shared.endpoints.metadata.clone();
         let response = self
             .shared
@@ -232,7 +223,12 @@ impl BlueButton {
             .send(Request::get(url.clone()))
             .await
             .map_err(|e| Error::http(Operation::Metadata, e))?;
-        Ok((url, response.body().clone()))
+        T::from_body(
+            Operation::Metadata,
+            &url,
+            response.status(),
+            response.body().clone(),
+        )
     }
 }
 

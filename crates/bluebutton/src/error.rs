@@ -148,9 +148,10 @@ pub enum Error {
         /// Its value.
         limit: u64,
     },
-    /// Typed FHIR R4 results need API v2 or v3 (v1 serves STU3): use the `_json` variant.
+    /// Typed FHIR R4 results need API v2 or v3 (v1 serves STU3): read the result as
+    /// [`serde_json::Value`], [`crate::RawPage`] or [`crate::Bytes`] instead.
     #[error(
-        "{operation}: typed FHIR R4 results need API v2 or v3, this client uses {version:?} (STU3); use the `_json` variant"
+        "{operation}: typed FHIR R4 results need API v2 or v3, this client uses {version:?} (STU3); read it as JSON (`serde_json::Value`), `RawPage` or `Bytes`"
     )]
     UntypedVersion {
         /// The refused call.

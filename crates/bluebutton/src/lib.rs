@@ -10,20 +10,26 @@
 //!   your own `reqwest` client or [`Transport`], and an on-token-issued callback.
 //! - Connecting: [`BlueButton::new_auth_request`] → [`BlueButton::authorize_url`] →
 //!   [`BlueButton::exchange_code`] with the callback's query.
-//! - [`Beneficiary`]: a handle on one stored token. Every call gets a valid access token first
-//!   (refresh ahead of expiry, single flight; after a 401 `invalid_token` one refresh and one
-//!   replay), and refreshed tokens are saved in the [`TokenStore`].
+//! - [`Beneficiary`]: a handle on one stored token. Every attempt of every call gets a valid
+//!   access token (refresh ahead of expiry, single flight; after a 401 `invalid_token` the
+//!   newer stored token or one refresh, and a replay), and refreshed tokens are saved in the
+//!   [`TokenStore`].
 //! - Searches ([`Search`]): [`Beneficiary::explanation_of_benefit`] (claim types, service
 //!   dates), [`Beneficiary::coverage`], [`Beneficiary::patient`], each with `_lastUpdated`,
 //!   page size (1 to 50, checked before sending) and `startIndex`; results as the first page
-//!   ([`Search::send`]), a [`Stream`](futures_util::Stream) of pages ([`Search::pages`]) or of
+//!   ([`Search::first`]), a [`Stream`](futures_util::Stream) of pages ([`Search::pages`]) or of
 //!   typed resources ([`Search::resources`]), or all of them ([`Search::all`], capped by
 //!   [`PageLimits`]).
 //! - Paging follows each page's `next` link verbatim with the newest token, stops on a
 //!   repeated link, and refuses a link to another origin ([`Error::ForeignNextLink`]) before
 //!   sending anything.
-//! - Typed results (FHIR R4) for API v2 and v3; `_json` variants give
-//!   [`serde_json::Value`] for v1 (STU3) and for custom paths ([`Beneficiary::get_json`]).
+//! - **One way to say each thing**: the format of a result is a type, not a method name
+//!   ([`FromBody`], [`Page`]). `search.first::<Bundle>()` is typed FHIR R4 (v2/v3);
+//!   `search.first::<serde_json::Value>()` is JSON for any version; `search.pages::<RawPage>()`
+//!   is pass-through (exact bytes); `beneficiary.get::<T>(path)` and
+//!   `beneficiary.pages::<T>(path)` do the same for custom paths; `bb.metadata::<T>()` and
+//!   `beneficiary.insurance_card::<T>()` too. With a typed binding the type is inferred
+//!   (`let bundle: Bundle = search.first().await?`).
 //! - Feature `blocking`: `bluebutton::blocking::BlueButton`, the same surface for synchronous
 //!   code (a small internal runtime; iterators instead of streams).
 //!
@@ -61,8 +67,8 @@
 //! | `get_explaination_of_benefit_data(config)` | `getExplanationOfBenefitData(token, config)` | [`Beneficiary::explanation_of_benefit`] |
 //! | `get_profile_data(config)` | `getProfileData(token, config)` | [`Beneficiary::userinfo`] |
 //! | `get_insurance_card_data(config)` | `getInsuranceCardData(token, config)` | [`Beneficiary::insurance_card`] |
-//! | `get_custom_data(config)` | `getCustomData(path, token, config)` | [`Beneficiary::get_json`] |
-//! | `get_pages(data, config)` | `getPages(data, token)` | [`Search::pages`], [`Search::all`], [`Beneficiary::pages_json`] |
+//! | `get_custom_data(config)` | `getCustomData(path, token, config)` | [`Beneficiary::get`] |
+//! | `get_pages(data, config)` | `getPages(data, token)` | [`Search::pages`], [`Search::all`], [`Beneficiary::pages`] |
 //! | `extract_next_page_url(data)` | `extractNextPageUrl(data)` | [`Bundle::next_link`] |
 //! | — | — | [`BlueButton::metadata`], [`Beneficiary::revoke`], [`Beneficiary::introspect`] |
 #![deny(missing_docs)]
@@ -74,6 +80,7 @@ mod builder;
 mod client;
 mod decode;
 mod error;
+mod format;
 mod paging;
 mod params;
 mod raw_page;
@@ -85,6 +92,7 @@ pub use beneficiary::Beneficiary;
 pub use builder::BlueButtonBuilder;
 pub use client::BlueButton;
 pub use error::{Error, Operation, PagingLimit, ScopeCheck};
+pub use format::{FromBody, Page};
 pub use paging::{PageLimits, Pages, Resources};
 pub use params::{DateFilter, DatePrefix, DateValue};
 pub use raw_page::RawPage;
@@ -105,6 +113,8 @@ pub use bluebutton_fhir::{
     Patient, Resource,
 };
 pub use bluebutton_transport::{ErrorBody, Transport, TransportError};
+/// The body of a response exactly as received ([`FromBody`] for pass-through).
+pub use bytes::Bytes;
 
 /// The underlying crates, for everything not re-exported at the top level.
 pub mod crates {

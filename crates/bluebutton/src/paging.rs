@@ -16,6 +16,7 @@ use futures_util::stream::{self, BoxStream, Stream, StreamExt, TryStreamExt};
 use url::{Origin, Url};
 
 use crate::error::{Error, Operation, PagingLimit, redacted};
+use crate::format::Page;
 use crate::scan::ScannedPage;
 
 /// Caps on how far paging goes. Reaching a cap while more pages remain ends the stream with
@@ -66,55 +67,6 @@ pub(crate) trait PageSource: Send + Sync + 'static {
     fn fetch(&self, url: Url, operation: Operation) -> BoxFuture<'_, Result<Bytes, Error>>;
     /// The only origin `next` links may point to.
     fn origin(&self) -> Origin;
-}
-
-/// A decoded page: a typed [`bluebutton_fhir::Bundle`] or raw JSON.
-pub(crate) trait PageDoc: Sized + Send + 'static {
-    /// Parses a page body fetched from `url`.
-    fn decode(operation: Operation, url: &Url, body: Bytes) -> Result<Self, Error>;
-    /// The `next` link, verbatim.
-    fn next_link(&self) -> Option<&str>;
-    /// How many entries the page holds.
-    fn entry_count(&self) -> usize;
-}
-
-impl PageDoc for bluebutton_fhir::Bundle {
-    fn decode(operation: Operation, url: &Url, body: Bytes) -> Result<Self, Error> {
-        crate::decode::bundle(operation, url, &body, http::StatusCode::OK)
-    }
-
-    fn next_link(&self) -> Option<&str> {
-        bluebutton_fhir::Bundle::next_link(self)
-    }
-
-    fn entry_count(&self) -> usize {
-        self.entry.len()
-    }
-}
-
-impl PageDoc for serde_json::Value {
-    fn decode(operation: Operation, url: &Url, body: Bytes) -> Result<Self, Error> {
-        crate::decode::json(operation, url, &body)
-    }
-
-    /// Like the official SDKs: only a `Bundle`'s `link[relation=next].url`.
-    fn next_link(&self) -> Option<&str> {
-        if self.get("resourceType")?.as_str()? != "Bundle" {
-            return None;
-        }
-        self.get("link")?
-            .as_array()?
-            .iter()
-            .find(|l| l.get("relation").and_then(|r| r.as_str()) == Some("next"))?
-            .get("url")?
-            .as_str()
-    }
-
-    fn entry_count(&self) -> usize {
-        self.get("entry")
-            .and_then(|e| e.as_array())
-            .map_or(0, Vec::len)
-    }
 }
 
 /// What to do after the current page.
@@ -170,7 +122,7 @@ fn follow(link: Option<&str>, current: &Url, allowed: &Origin, seen: &HashSet<St
 }
 
 /// A lazy stream of pages starting at `first`, fetched through `source`.
-pub(crate) fn page_stream<S: PageSource, T: PageDoc>(
+pub(crate) fn page_stream<S: PageSource, T: Page>(
     source: Arc<S>,
     first: Url,
     operation: Operation,
@@ -198,7 +150,7 @@ pub(crate) fn page_stream<S: PageSource, T: PageDoc>(
         }
         cursor.seen.insert(url.as_str().to_owned());
         let body = cursor.source.fetch(url.clone(), operation).await?;
-        let page = T::decode(operation, &url, body)?;
+        let page = T::from_body(operation, &url, http::StatusCode::OK, body)?;
         cursor.pages += 1;
         cursor.resources = cursor.resources.saturating_add(page.entry_count() as u64);
         if cursor.resources > cursor.limits.max_resources {
@@ -218,8 +170,8 @@ pub(crate) fn page_stream<S: PageSource, T: PageDoc>(
     .boxed()
 }
 
-/// A lazy [`Stream`] of search pages (typed [`bluebutton_fhir::Bundle`]s, or
-/// [`serde_json::Value`]s for the `_json` variants).
+/// A lazy [`Stream`] of search pages, each read as the chosen [`Page`] format (a typed
+/// [`bluebutton_fhir::Bundle`], a [`serde_json::Value`] or a [`crate::RawPage`]).
 ///
 /// Each page is fetched when polled, with the beneficiary's newest access token. It follows
 /// `link[relation=next]` verbatim, stops when a link repeats an earlier page, and ends with an
@@ -366,10 +318,7 @@ mod tests {
     const SECOND: &str = "https://api.example/v2/fhir/Coverage?_format=application%2Fjson%2Bfhir&startIndex=2&_count=2&beneficiary=Patient%2F-1";
     const THIRD: &str = "https://api.example/v2/fhir/Coverage?_format=application%2Fjson%2Bfhir&startIndex=4&_count=2&beneficiary=Patient%2F-1";
 
-    async fn collect<T: PageDoc>(
-        source: Arc<Canned>,
-        limits: PageLimits,
-    ) -> (Vec<T>, Option<Error>) {
+    async fn collect<T: Page>(source: Arc<Canned>, limits: PageLimits) -> (Vec<T>, Option<Error>) {
         let mut stream = page_stream::<_, T>(
             source,
             Url::parse(FIRST).unwrap(),

@@ -1,5 +1,5 @@
 //! [`RawPage`]: a search page as received, with where its resources are, found by a scan that
-//! builds no tree (the pass-through path of [`crate::Search::pages_raw`]).
+//! builds no tree (the pass-through path of [`crate::Search::pages`]`::<RawPage>`).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -11,7 +11,6 @@ use serde_json::value::RawValue;
 use url::Url;
 
 use crate::error::{Error, Operation, redacted};
-use crate::paging::PageDoc;
 
 /// One `link` of a Bundle.
 #[derive(Deserialize)]
@@ -49,14 +48,14 @@ struct Shell<'a, E> {
 /// For pass-through (writing resources to a file, a queue or another service) this costs a
 /// fraction of a typed parse, and the text is byte for byte what the server sent. It works on
 /// every API version (v1 serves STU3, which the typed models do not read). Paging through
-/// [`crate::Search::pages_raw`] keeps every guarantee of the typed pages: newest token, one
+/// [`crate::Search::pages`]`::<RawPage>` keeps every guarantee of the typed pages: newest token, one
 /// refresh and replay after a 401, `next` links only on the configured origin, caps.
 ///
 /// ```no_run
 /// # async fn run(beneficiary: bluebutton::Beneficiary) -> Result<(), bluebutton::Error> {
 /// use bluebutton::prelude::*;
 ///
-/// let mut pages = beneficiary.explanation_of_benefit().page_size(50).pages_raw();
+/// let mut pages = beneficiary.explanation_of_benefit().page_size(50).pages::<RawPage>();
 /// while let Some(page) = pages.try_next().await? {
 ///     for eob in page.resources() {
 ///         println!("{eob}"); // one ExplanationOfBenefit's JSON, as received
@@ -201,20 +200,6 @@ impl fmt::Debug for RawPage {
     }
 }
 
-impl PageDoc for RawPage {
-    fn decode(operation: Operation, url: &Url, body: Bytes) -> Result<Self, Error> {
-        RawPage::scan(&body).map_err(|failure| failure.into_error(operation, url))
-    }
-
-    fn next_link(&self) -> Option<&str> {
-        self.next.as_deref()
-    }
-
-    fn entry_count(&self) -> usize {
-        self.entries
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -238,9 +223,10 @@ mod tests {
     }
 
     fn decode(body: &str) -> Result<RawPage, Error> {
-        <RawPage as PageDoc>::decode(
+        <RawPage as crate::format::FromBody>::from_body(
             Operation::Search("Coverage"),
             &url(),
+            http::StatusCode::OK,
             Bytes::from(body.to_owned()),
         )
     }

@@ -16,7 +16,7 @@ use url::Url;
 
 use crate::decode;
 use crate::error::{Error, Operation, redacted};
-use crate::paging::PageDoc;
+use crate::format::{FromBody, Page, Sealed};
 use crate::raw_page::RawPage;
 
 /// A search page, scanned (or, for a body the scan cannot read, parsed).
@@ -99,8 +99,17 @@ fn page_error(
     }
 }
 
-impl PageDoc for ScannedPage {
-    fn decode(operation: Operation, url: &Url, body: Bytes) -> Result<Self, Error> {
+impl Sealed for ScannedPage {}
+
+impl FromBody for ScannedPage {
+    const R4_ONLY: bool = true;
+
+    fn from_body(
+        operation: Operation,
+        url: &Url,
+        status: http::StatusCode,
+        body: Bytes,
+    ) -> Result<Self, Error> {
         match RawPage::scan(&body) {
             Ok(page) => {
                 let next = page.next_link().map(str::to_owned);
@@ -118,7 +127,7 @@ impl PageDoc for ScannedPage {
                 })
             }
             Err(_) => {
-                let bundle = <bluebutton_fhir::Bundle as PageDoc>::decode(operation, url, body)?;
+                let bundle = bluebutton_fhir::Bundle::from_body(operation, url, status, body)?;
                 Ok(ScannedPage {
                     next: bundle.next_link().map(str::to_owned),
                     entries: bundle.entry.len(),
@@ -127,7 +136,9 @@ impl PageDoc for ScannedPage {
             }
         }
     }
+}
 
+impl Page for ScannedPage {
     fn next_link(&self) -> Option<&str> {
         self.next.as_deref()
     }
@@ -146,9 +157,10 @@ mod tests {
     }
 
     fn decode(body: &str) -> Result<ScannedPage, Error> {
-        ScannedPage::decode(
+        ScannedPage::from_body(
             Operation::Search("Coverage"),
             &url(),
+            http::StatusCode::OK,
             Bytes::from(body.to_owned()),
         )
     }
@@ -203,9 +215,10 @@ mod tests {
     fn a_body_that_is_not_a_bundle_has_the_typed_decoders_error() {
         let body = r#"{"resourceType":"OperationOutcome","issue":[]}"#;
         let scanned = decode(body).expect_err("an error");
-        let typed = <bluebutton_fhir::Bundle as PageDoc>::decode(
+        let typed = <bluebutton_fhir::Bundle as FromBody>::from_body(
             Operation::Search("Coverage"),
             &url(),
+            http::StatusCode::OK,
             Bytes::from(body),
         )
         .expect_err("an error");
@@ -242,9 +255,10 @@ mod tests {
         assert_eq!(got.len(), 2, "{got:?}");
         assert_eq!(got[0], Ok("a".to_owned()));
         let message = got[1].clone().unwrap_err();
-        let typed = <bluebutton_fhir::Bundle as PageDoc>::decode(
+        let typed = <bluebutton_fhir::Bundle as FromBody>::from_body(
             Operation::Search("Coverage"),
             &url(),
+            http::StatusCode::OK,
             Bytes::from(body),
         )
         .expect_err("the typed page fails too");

@@ -4,18 +4,17 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use bluebutton_fhir::{Bundle, ClaimType, Coverage, ExplanationOfBenefit, Patient, Resource};
+use bluebutton_fhir::{ClaimType, Coverage, ExplanationOfBenefit, Patient, Resource};
 use futures_util::TryStreamExt;
 use futures_util::stream;
 use time::Date;
 use url::Url;
 
 use crate::beneficiary::{Beneficiary, Needs};
-use crate::decode;
 use crate::error::{Error, Operation};
-use crate::paging::{PageDoc, PageLimits, Pages, Resources};
+use crate::format::{FromBody, Page};
+use crate::paging::{PageLimits, Pages, Resources};
 use crate::params::DateFilter;
-use crate::raw_page::RawPage;
 use crate::scan::ScannedPage;
 
 /// The largest page size (`_count`) the server accepts.
@@ -30,7 +29,7 @@ mod sealed {
 
 /// A resource type the Blue Button API can search and read: [`ExplanationOfBenefit`],
 /// [`Coverage`], [`Patient`]. Sealed.
-pub trait SearchResource: sealed::Sealed + Sized + Send + 'static {
+pub trait SearchResource: sealed::Sealed + FromBody {
     /// The FHIR `resourceType` and path segment, e.g. `"Coverage"`.
     const TYPE: &'static str;
     /// Whether reading it needs a demographic scope (Patient).
@@ -80,11 +79,11 @@ pub type CoverageSearch = Search<Coverage>;
 pub type PatientSearch = Search<Patient>;
 
 /// A search of one resource type for one beneficiary, built with setters and run with
-/// [`send`](Self::send) (first page), [`pages`](Self::pages), [`resources`](Self::resources)
+/// [`first`](Self::first) (first page), [`pages`](Self::pages), [`resources`](Self::resources)
 /// or [`all`](Self::all). Nothing is sent until then; the parameters are checked first (page
 /// size 1 to 50), and [`url`](Self::url) shows the exact first URL.
 ///
-/// Only parameters the server honours exist here (bb2-api section 3): `_lastUpdated`,
+/// Only parameters the server honours exist here: `_lastUpdated`,
 /// `_count`, `startIndex` for every type, plus `type` and `service-date` for claims. The
 /// server adds the beneficiary's own `patient`/`beneficiary` itself.
 ///
@@ -275,63 +274,38 @@ impl<R: SearchResource> Search<R> {
         }
     }
 
-    /// The first page, typed (API v2/v3).
-    pub async fn send(&self) -> Result<Bundle, Error> {
-        self.beneficiary.shared.require_r4(Self::operation())?;
-        let url = self.url()?;
-        let response = self
-            .beneficiary
-            .get(url.clone(), Self::operation(), Self::needs())
-            .await?;
-        decode::bundle(Self::operation(), &url, response.body(), response.status())
-    }
-
-    /// The first page as JSON (any API version).
-    pub async fn send_json(&self) -> Result<serde_json::Value, Error> {
-        let url = self.url()?;
-        let response = self
-            .beneficiary
-            .get(url.clone(), Self::operation(), Self::needs())
-            .await?;
-        decode::json(Self::operation(), &url, response.body())
-    }
-
-    /// Every page, lazily, as typed Bundles (API v2/v3); see [`Pages`].
-    pub fn pages(&self) -> Pages<Bundle> {
-        self.r4_pages()
-    }
-
-    /// Every page, lazily, decoded as `T` (API v2/v3 only).
-    fn r4_pages<T: PageDoc>(&self) -> Pages<T> {
-        match self
-            .beneficiary
-            .shared
-            .require_r4(Self::operation())
-            .and_then(|()| self.url())
-        {
-            Ok(url) => {
-                self.beneficiary
-                    .page_stream(url, Self::operation(), Self::needs(), self.limits)
-            }
-            Err(e) => failed(e),
+    /// The first page, read as `T` ([`FromBody`]): a typed [`Bundle`](bluebutton_fhir::Bundle) (API
+    /// v2/v3), a [`serde_json::Value`] or a [`RawPage`](crate::RawPage) (any version), or the [`bytes::Bytes`] as
+    /// received.
+    ///
+    /// ```no_run
+    /// # async fn run(beneficiary: bluebutton::Beneficiary) -> Result<(), bluebutton::Error> {
+    /// let bundle: bluebutton::Bundle = beneficiary.coverage().first().await?;
+    /// let json = beneficiary.coverage().first::<serde_json::Value>().await?;
+    /// # let _ = (bundle, json); Ok(()) }
+    /// ```
+    pub async fn first<T: FromBody>(&self) -> Result<T, Error> {
+        if T::R4_ONLY {
+            self.beneficiary.shared.require_r4(Self::operation())?;
         }
+        let url = self.url()?;
+        self.beneficiary
+            .get_as(url, Self::operation(), Self::needs())
+            .await
     }
 
-    /// Every page, lazily, as JSON (any API version).
-    pub fn pages_json(&self) -> Pages<serde_json::Value> {
-        match self.url() {
-            Ok(url) => {
-                self.beneficiary
-                    .page_stream(url, Self::operation(), Self::needs(), self.limits)
-            }
-            Err(e) => failed(e),
-        }
-    }
-
-    /// Every page, lazily, as received: exact bytes and each resource's exact JSON text,
-    /// without a typed tree (any API version; see [`RawPage`]).
-    pub fn pages_raw(&self) -> Pages<RawPage> {
-        match self.url() {
+    /// Every page, lazily, read as `T` ([`Page`]: a typed [`Bundle`](bluebutton_fhir::Bundle) for API
+    /// v2/v3, a [`serde_json::Value`] or a [`RawPage`](crate::RawPage) for any version); see [`Pages`].
+    pub fn pages<T: Page>(&self) -> Pages<T> {
+        let url = if T::R4_ONLY {
+            self.beneficiary
+                .shared
+                .require_r4(Self::operation())
+                .and_then(|()| self.url())
+        } else {
+            self.url()
+        };
+        match url {
             Ok(url) => {
                 self.beneficiary
                     .page_stream(url, Self::operation(), Self::needs(), self.limits)
@@ -344,7 +318,7 @@ impl<R: SearchResource> Search<R> {
     /// resources parsed one at a time, so the stream holds about one page body and one
     /// resource however many pages there are (see [`Resources`]).
     pub fn resources(&self) -> Resources<R> {
-        Resources::from_pages(self.r4_pages::<ScannedPage>(), R::from_resource)
+        Resources::from_pages(self.pages::<ScannedPage>(), R::from_resource)
     }
 
     /// Every resource of every page, collected (up to the [`PageLimits`] caps; reaching one

@@ -51,15 +51,18 @@ fn blocking_client_full_flow_with_paging_and_refresh() {
     let beneficiary = bb.exchange_code(request, &query).unwrap();
     assert_eq!(beneficiary.key(), sandbox.beneficiaries()[0].patient_id);
 
-    let patient = beneficiary.patient().send().unwrap();
+    let patient = beneficiary.patient().first::<bluebutton::Bundle>().unwrap();
     assert_eq!(patient.patients().count(), 1);
     assert!(!beneficiary.coverage().all().unwrap().is_empty());
-    assert_eq!(beneficiary.userinfo().unwrap().sub, beneficiary.key());
+    assert_eq!(
+        beneficiary.userinfo::<bluebutton::UserInfo>().unwrap().sub,
+        beneficiary.key()
+    );
 
     let pages: Vec<_> = beneficiary
         .explanation_of_benefit()
         .page_size(4)
-        .pages()
+        .pages::<bluebutton::Bundle>()
         .collect::<Result<_, Error>>()
         .unwrap();
     assert_eq!(pages.len(), 6);
@@ -73,7 +76,7 @@ fn blocking_client_full_flow_with_paging_and_refresh() {
     let raw: Vec<bluebutton::RawPage> = beneficiary
         .explanation_of_benefit()
         .page_size(10)
-        .pages_raw()
+        .pages::<bluebutton::RawPage>()
         .collect::<Result<_, Error>>()
         .unwrap();
     assert_eq!(raw.iter().map(|p| p.resources().len()).sum::<usize>(), 21);
@@ -86,13 +89,15 @@ fn blocking_client_full_flow_with_paging_and_refresh() {
     assert!(filtered.iter().all(|e| e.claim_type() == Some(kind)));
     let _: Option<ClaimType> = Some(kind);
 
-    assert!(bb.metadata().is_ok());
+    assert!(bb.metadata::<bluebutton::CapabilityStatement>().is_ok());
     // Once the 1 s token has certainly expired, the next call refreshes it first.
     let before = beneficiary.stored_token().unwrap().unwrap();
     std::thread::sleep(Duration::from_millis(1100));
     assert!(before.is_expired());
     assert_eq!(
-        beneficiary.get_json("fhir/Coverage/").unwrap()["resourceType"],
+        beneficiary
+            .get::<serde_json::Value>("fhir/Coverage/")
+            .unwrap()["resourceType"],
         "Bundle"
     );
     let after = beneficiary.stored_token().unwrap().unwrap();
@@ -117,11 +122,14 @@ fn blocking_client_typed_errors() {
     let query = approve(&bb, &request);
     let beneficiary = bb.exchange_code(request, &query).unwrap();
     assert!(matches!(
-        beneficiary.patient().send(),
+        beneficiary.patient().first::<bluebutton::Bundle>(),
         Err(Error::ScopeNotGranted { .. })
     ));
     assert!(matches!(
-        beneficiary.explanation_of_benefit().page_size(0).send(),
+        beneficiary
+            .explanation_of_benefit()
+            .page_size(0)
+            .first::<bluebutton::Bundle>(),
         Err(Error::InvalidPageSize { value: 0 })
     ));
     assert_eq!(beneficiary.explanation_of_benefit().all().unwrap().len(), 2);

@@ -72,7 +72,7 @@ async fn exhausted_retries_give_the_last_status_with_context() {
     sandbox.inject(Fault::ServerError, 10);
     let error = beneficiary
         .explanation_of_benefit()
-        .send()
+        .first::<bluebutton::Bundle>()
         .await
         .unwrap_err();
     assert_eq!(error.status(), Some(http::StatusCode::BAD_GATEWAY));
@@ -98,7 +98,11 @@ async fn without_demographic_scopes_patient_and_userinfo_fail_before_sending() {
     assert!(!beneficiary.token().await.unwrap().demographics_granted());
     let before = sandbox.counters().requests_per_path.clone();
 
-    let error = beneficiary.patient().send().await.unwrap_err();
+    let error = beneficiary
+        .patient()
+        .first::<bluebutton::Bundle>()
+        .await
+        .unwrap_err();
     assert!(
         matches!(
             error,
@@ -110,7 +114,10 @@ async fn without_demographic_scopes_patient_and_userinfo_fail_before_sending() {
         ),
         "{error:?}"
     );
-    let error = beneficiary.userinfo().await.unwrap_err();
+    let error = beneficiary
+        .userinfo::<bluebutton::UserInfo>()
+        .await
+        .unwrap_err();
     assert!(
         matches!(
             error,
@@ -155,7 +162,11 @@ async fn a_server_403_on_demographics_maps_to_the_same_error() {
     let lying: bluebutton::AuthorizationToken = serde_json::from_value(stored).unwrap();
     let beneficiary = bb.insert_token(beneficiary.key(), &lying).await.unwrap();
 
-    let error = beneficiary.patient().send().await.unwrap_err();
+    let error = beneficiary
+        .patient()
+        .first::<bluebutton::Bundle>()
+        .await
+        .unwrap_err();
     assert!(
         matches!(
             error,
@@ -167,7 +178,10 @@ async fn a_server_403_on_demographics_maps_to_the_same_error() {
         "{error:?}"
     );
     assert_eq!(error.status(), Some(http::StatusCode::FORBIDDEN));
-    let error = beneficiary.userinfo().await.unwrap_err();
+    let error = beneficiary
+        .userinfo::<bluebutton::UserInfo>()
+        .await
+        .unwrap_err();
     assert!(
         matches!(
             error,
@@ -191,7 +205,7 @@ async fn page_size_out_of_range_is_refused_before_sending() {
         let error = beneficiary
             .explanation_of_benefit()
             .page_size(size)
-            .send()
+            .first::<bluebutton::Bundle>()
             .await
             .unwrap_err();
         assert!(
@@ -201,7 +215,7 @@ async fn page_size_out_of_range_is_refused_before_sending() {
         let error = beneficiary
             .coverage()
             .page_size(size)
-            .pages()
+            .pages::<bluebutton::Bundle>()
             .try_next()
             .await
             .unwrap_err();

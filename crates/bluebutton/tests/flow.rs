@@ -29,7 +29,11 @@ async fn full_flow_authorize_exchange_and_every_call() {
     );
 
     // Patient, Coverage: typed first pages.
-    let patients = beneficiary.patient().send().await.unwrap();
+    let patients = beneficiary
+        .patient()
+        .first::<bluebutton::Bundle>()
+        .await
+        .unwrap();
     let patient = patients.patients().next().expect("one Patient");
     assert_eq!(patient.id.as_deref(), Some(expected.patient_id.as_str()));
     let coverage: Vec<Coverage> = beneficiary.coverage().all().await.unwrap();
@@ -74,7 +78,7 @@ async fn full_flow_authorize_exchange_and_every_call() {
     let raw: Vec<RawPage> = beneficiary
         .explanation_of_benefit()
         .page_size(5)
-        .pages_raw()
+        .pages::<bluebutton::RawPage>()
         .try_collect()
         .await
         .unwrap();
@@ -112,26 +116,41 @@ async fn full_flow_authorize_exchange_and_every_call() {
     assert_eq!(me.id.as_deref(), Some(expected.patient_id.as_str()));
 
     // userinfo, metadata, custom path and absolute URL.
-    let profile = beneficiary.userinfo().await.unwrap();
+    let profile = beneficiary
+        .userinfo::<bluebutton::UserInfo>()
+        .await
+        .unwrap();
     assert_eq!(profile.sub, expected.patient_id);
-    let metadata = bb.metadata().await.unwrap();
+    let metadata = bb
+        .metadata::<bluebutton::CapabilityStatement>()
+        .await
+        .unwrap();
     assert_eq!(metadata.fhir_version.as_deref(), Some("4.0.1"));
-    let custom = beneficiary.get_json("fhir/Coverage/").await.unwrap();
+    let custom = beneficiary
+        .get::<serde_json::Value>("fhir/Coverage/")
+        .await
+        .unwrap();
     assert_eq!(custom["resourceType"], "Bundle");
-    let raw = beneficiary.get_raw("fhir/Coverage/").await.unwrap();
+    let raw = beneficiary
+        .get::<bluebutton::Bytes>("fhir/Coverage/")
+        .await
+        .unwrap();
     // Each response has its own Bundle id and time: the entries are what must agree.
     assert_eq!(
         serde_json::from_slice::<serde_json::Value>(&raw).unwrap()["entry"],
         custom["entry"]
     );
     let absolute = bb.endpoints().fhir_base.join("Patient/").unwrap();
-    let custom = beneficiary.get_json(absolute.as_str()).await.unwrap();
+    let custom = beneficiary
+        .get::<serde_json::Value>(absolute.as_str())
+        .await
+        .unwrap();
     assert_eq!(
         custom["entry"][0]["resource"]["id"],
         expected.patient_id.as_str()
     );
     let custom_pages: Vec<serde_json::Value> = beneficiary
-        .pages_json("fhir/ExplanationOfBenefit/?_count=10")
+        .pages::<serde_json::Value>("fhir/ExplanationOfBenefit/?_count=10")
         .try_collect()
         .await
         .unwrap();
@@ -163,7 +182,11 @@ async fn full_flow_authorize_exchange_and_every_call() {
     // Disconnect: the grant is gone and so is the stored token.
     beneficiary.revoke().await.unwrap();
     assert!(beneficiary.stored_token().await.unwrap().is_none());
-    let error = beneficiary.coverage().send().await.unwrap_err();
+    let error = beneficiary
+        .coverage()
+        .first::<bluebutton::Bundle>()
+        .await
+        .unwrap_err();
     assert!(
         matches!(
             error,
@@ -181,7 +204,7 @@ async fn v1_serves_json_and_refuses_typed_results() {
     let before = sandbox.counters().requests_per_path.clone();
     let error = beneficiary
         .explanation_of_benefit()
-        .send()
+        .first::<bluebutton::Bundle>()
         .await
         .unwrap_err();
     assert!(
@@ -197,7 +220,7 @@ async fn v1_serves_json_and_refuses_typed_results() {
     assert_eq!(sandbox.counters().requests_per_path, before, "nothing sent");
     let page = beneficiary
         .explanation_of_benefit()
-        .send_json()
+        .first::<serde_json::Value>()
         .await
         .unwrap();
     assert_eq!(page["resourceType"], "Bundle");
@@ -206,18 +229,18 @@ async fn v1_serves_json_and_refuses_typed_results() {
     let raw: Vec<RawPage> = beneficiary
         .explanation_of_benefit()
         .page_size(2)
-        .pages_raw()
+        .pages::<bluebutton::RawPage>()
         .try_collect()
         .await
         .unwrap();
     assert_eq!(raw.iter().map(|p| p.resources().len()).sum::<usize>(), 3);
     let custom: Vec<RawPage> = beneficiary
-        .pages_raw("fhir/ExplanationOfBenefit/?_count=2")
+        .pages::<bluebutton::RawPage>("fhir/ExplanationOfBenefit/?_count=2")
         .try_collect()
         .await
         .unwrap();
     assert_eq!(custom.len(), 2);
-    assert!(bb.metadata_json().await.is_ok());
+    assert!(bb.metadata::<serde_json::Value>().await.is_ok());
 }
 
 #[tokio::test]

@@ -42,7 +42,7 @@ async fn a_retry_after_a_wait_longer_than_the_tokens_life_carries_a_fresh_token(
 
     let bundle = beneficiary
         .coverage()
-        .send()
+        .first::<bluebutton::Bundle>()
         .await
         .expect("the retry succeeds");
     assert!(!bundle.entry.is_empty());
@@ -77,7 +77,11 @@ async fn a_refresh_that_fails_after_rotating_is_explained_on_the_next_call() {
     // Let the 1 s token certainly expire: the next call must refresh first.
     tokio::time::sleep(Duration::from_millis(1100)).await;
 
-    let first = beneficiary.coverage().send().await.unwrap_err();
+    let first = beneficiary
+        .coverage()
+        .first::<bluebutton::Bundle>()
+        .await
+        .unwrap_err();
     assert!(
         matches!(&first, bluebutton::Error::Auth(AuthError::UnexpectedStatus { status, .. }) if status.as_u16() == 500),
         "{first}"
@@ -95,7 +99,11 @@ async fn a_refresh_that_fails_after_rotating_is_explained_on_the_next_call() {
         "the stored token is kept"
     );
 
-    let second = beneficiary.coverage().send().await.unwrap_err();
+    let second = beneficiary
+        .coverage()
+        .first::<bluebutton::Bundle>()
+        .await
+        .unwrap_err();
     assert!(second.requires_reauthorization(), "{second}");
     assert!(
         matches!(

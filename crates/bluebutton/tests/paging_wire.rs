@@ -107,7 +107,9 @@ async fn a_next_link_to_another_origin_is_refused_before_sending() {
         .await;
 
     let beneficiary = client(&server).await;
-    let mut pages = beneficiary.explanation_of_benefit().pages();
+    let mut pages = beneficiary
+        .explanation_of_benefit()
+        .pages::<bluebutton::Bundle>();
     let first = pages.try_next().await.unwrap().expect("the first page");
     assert_eq!(first.entry.len(), 2);
     let error = pages.try_next().await.unwrap_err();
@@ -206,7 +208,11 @@ async fn an_operation_outcome_instead_of_a_bundle_is_a_typed_error() {
         .mount(&server)
         .await;
     let beneficiary = client(&server).await;
-    let error = beneficiary.coverage().send().await.unwrap_err();
+    let error = beneficiary
+        .coverage()
+        .first::<bluebutton::Bundle>()
+        .await
+        .unwrap_err();
     insta::assert_snapshot!(error.to_string(), @"Coverage search: expected resource type Bundle but the server sent OperationOutcome (status 200 OK)");
 }
 
@@ -215,7 +221,7 @@ async fn custom_absolute_urls_on_another_origin_are_refused() {
     let server = MockServer::start().await;
     let beneficiary = client(&server).await;
     let error = beneficiary
-        .get_json("https://evil.example/v2/fhir/Patient/?token=secret")
+        .get::<serde_json::Value>("https://evil.example/v2/fhir/Patient/?token=secret")
         .await
         .unwrap_err();
     insta::assert_snapshot!(error.to_string(), @"cannot request `https://evil.example/v2/fhir/Patient/`: an absolute URL must be on the configured base URL's origin");

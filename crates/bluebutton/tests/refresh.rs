@@ -27,7 +27,10 @@ async fn one_second_tokens_across_thirty_pages_refresh_ahead_without_reuse() {
     let beneficiary = common::connect(&bb).await;
     let started = std::time::Instant::now();
 
-    let mut pages = beneficiary.explanation_of_benefit().page_size(PAGE).pages();
+    let mut pages = beneficiary
+        .explanation_of_benefit()
+        .page_size(PAGE)
+        .pages::<bluebutton::Bundle>();
     let mut ids = Vec::new();
     let mut count = 0;
     while let Some(page) = pages.try_next().await.unwrap() {
@@ -55,7 +58,13 @@ async fn one_second_tokens_across_thirty_pages_refresh_ahead_without_reuse() {
     );
     // The handle's newest token is the one the sandbox issued last and it still works.
     let newest = beneficiary.token().await.unwrap();
-    assert!(beneficiary.coverage().send().await.is_ok());
+    assert!(
+        beneficiary
+            .coverage()
+            .first::<bluebutton::Bundle>()
+            .await
+            .is_ok()
+    );
     assert_eq!(sandbox.counters().refresh_token_reuses, 0);
     drop(newest);
 }
@@ -77,7 +86,10 @@ async fn expired_tokens_mid_pagination_get_one_refresh_and_one_replay_per_page()
     let beneficiary = common::connect(&bb).await;
     let tokens_before = sandbox.counters().token_posts;
 
-    let mut pages = beneficiary.explanation_of_benefit().page_size(PAGE).pages();
+    let mut pages = beneficiary
+        .explanation_of_benefit()
+        .page_size(PAGE)
+        .pages::<bluebutton::Bundle>();
     let mut ids = HashSet::new();
     let mut count = 0;
     loop {
@@ -147,7 +159,11 @@ async fn refresh_off_keeps_the_401() {
         .unwrap();
     let beneficiary = common::connect(&bb).await;
     sandbox.advance_clock(Duration::from_secs(2 * 3600));
-    let error = beneficiary.coverage().send().await.unwrap_err();
+    let error = beneficiary
+        .coverage()
+        .first::<bluebutton::Bundle>()
+        .await
+        .unwrap_err();
     assert_eq!(
         error.status(),
         Some(http::StatusCode::UNAUTHORIZED),
@@ -175,7 +191,11 @@ async fn an_expired_grant_requires_reauthorization() {
     let bb = BlueButton::new(common::config(&sandbox, ApiVersion::V2)).unwrap();
     let beneficiary = common::connect(&bb).await;
     assert!(sandbox.expire_grant(beneficiary.key()));
-    let error = beneficiary.coverage().send().await.unwrap_err();
+    let error = beneficiary
+        .coverage()
+        .first::<bluebutton::Bundle>()
+        .await
+        .unwrap_err();
     assert!(error.requires_reauthorization(), "{error:?}");
     assert!(
         beneficiary.stored_token().await.unwrap().is_none(),

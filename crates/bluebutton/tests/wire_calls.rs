@@ -43,7 +43,10 @@ async fn insurance_card_uses_the_configured_version_path() {
         panic!("{card:?}")
     };
     assert_eq!(bundle.patients().count(), 1);
-    let json = beneficiary.insurance_card_json().await.unwrap();
+    let json = beneficiary
+        .insurance_card::<serde_json::Value>()
+        .await
+        .unwrap();
     assert_eq!(json["type"], "collection");
 }
 
@@ -55,7 +58,10 @@ async fn insurance_card_on_v2_goes_to_v2_and_reports_the_404() {
         .mount(&server)
         .await;
     let beneficiary = client(&server, ApiVersion::V2).await;
-    let error = beneficiary.insurance_card().await.unwrap_err();
+    let error = beneficiary
+        .insurance_card::<bluebutton::Resource>()
+        .await
+        .unwrap_err();
     assert!(
         matches!(
             error,
@@ -89,12 +95,12 @@ async fn custom_paths_resolve_under_the_version_root() {
         .await;
     let beneficiary = client(&server, ApiVersion::V2).await;
     let coverage = beneficiary
-        .get_json("fhir/Coverage/part-a--20140000010000/")
+        .get::<serde_json::Value>("fhir/Coverage/part-a--20140000010000/")
         .await
         .unwrap();
     assert_eq!(coverage["id"], "part-a--20140000010000");
     let error = beneficiary
-        .get_json("../v1/fhir/Patient/")
+        .get::<serde_json::Value>("../v1/fhir/Patient/")
         .await
         .unwrap_err();
     assert!(matches!(error, Error::InvalidTarget { .. }));

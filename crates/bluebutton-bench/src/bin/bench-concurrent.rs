@@ -109,7 +109,7 @@ async fn run(args: &Args) -> Result<(), BenchError> {
                 let mut pages = beneficiary
                     .explanation_of_benefit()
                     .page_size(count)
-                    .pages();
+                    .pages::<bluebutton::Bundle>();
                 let mut eobs = 0u64;
                 let mut last_request = OffsetDateTime::now_utc();
                 loop {

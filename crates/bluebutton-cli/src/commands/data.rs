@@ -1,8 +1,8 @@
 //! `patient`, `coverage`, `userinfo`, `metadata`: one JSON document each on standard output.
 
-use bluebutton::{ApiVersion, BlueButton, Scope, Search, SearchResource};
-use bluebutton_transport::Request;
-use http::StatusCode;
+use bluebutton::{
+    ApiVersion, BlueButton, Bundle, Bytes, Error as ApiError, Search, SearchResource,
+};
 
 use crate::cli::Cli;
 use crate::commands::print_document;
@@ -23,10 +23,10 @@ async fn first_page<R: SearchResource>(
     version: ApiVersion,
 ) -> Result<String, CliError> {
     if version == ApiVersion::V1 {
-        let json = search.send_json().await?;
+        let json = search.first::<serde_json::Value>().await?;
         return Ok(serde_json::to_string(&json).map_err(std::io::Error::from)?);
     }
-    to_json(&search.send().await?)
+    to_json(&search.first::<Bundle>().await?)
 }
 
 /// The beneficiary's Patient search Bundle (needs demographic scopes).
@@ -47,21 +47,18 @@ pub(crate) async fn coverage(cli: &Cli) -> Result<Exit, CliError> {
     Ok(Exit::Success)
 }
 
-/// The beneficiary's profile, as the server sent it (needs the `profile` scope).
+/// The beneficiary's profile, as the server sent it (needs the `profile` scope, which the
+/// library checks before sending).
 pub(crate) async fn userinfo(cli: &Cli) -> Result<Exit, CliError> {
     let context = Context::with_login(cli).await?;
-    let refused = CliError::ScopeNotGranted {
-        what: "userinfo",
-        scope: "profile",
-    };
-    let token = context.beneficiary().token().await?;
-    if !token.scopes().is_empty() && !token.has_scope(&Scope::Profile) {
-        return Err(refused);
-    }
-    let url = context.client.endpoints().userinfo.clone();
-    match context.beneficiary().get_raw(url.as_str()).await {
+    match context.beneficiary().userinfo::<Bytes>().await {
         Ok(body) => print_document(&body)?,
-        Err(error) if error.status() == Some(StatusCode::FORBIDDEN) => return Err(refused),
+        Err(ApiError::ScopeNotGranted { .. }) => {
+            return Err(CliError::ScopeNotGranted {
+                what: "userinfo",
+                scope: "profile",
+            });
+        }
         Err(other) => return Err(other.into()),
     }
     Ok(Exit::Success)
@@ -71,15 +68,7 @@ pub(crate) async fn userinfo(cli: &Cli) -> Result<Exit, CliError> {
 pub(crate) async fn metadata(cli: &Cli) -> Result<Exit, CliError> {
     // No token is involved: no token file is opened.
     let client = BlueButton::new(load_config(cli)?)?;
-    let url = client.endpoints().metadata.clone();
-    let response = client
-        .transport()
-        .send(Request::get(url))
-        .await
-        .map_err(|source| CliError::Transport {
-            what: "metadata",
-            source,
-        })?;
-    print_document(response.body())?;
+    let body = client.metadata::<Bytes>().await?;
+    print_document(&body)?;
     Ok(Exit::Success)
 }

@@ -50,7 +50,7 @@ pub(crate) async fn run(cli: &Cli, args: &EobArgs) -> Result<Exit, CliError> {
     };
     let search = search(&context, args).limits(limit.limits());
     let first = search.url()?;
-    let mut pages = RawPages::new(search.pages_raw());
+    let mut pages = RawPages::new(search.pages::<bluebutton::RawPage>());
     let out = BufWriter::with_capacity(1 << 16, std::io::stdout());
     let mut more = false;
     match args.format {

@@ -117,7 +117,7 @@ pub(crate) async fn run(cli: &Cli, args: &ExportArgs) -> Result<Exit, CliError> 
     let beneficiary = context.beneficiary();
     let mut summary = Summary::default();
 
-    match beneficiary.patient().send().await {
+    match beneficiary.patient().first::<bluebutton::Bundle>().await {
         Ok(bundle) => {
             let mut file = OutputFile::create(&args.out, "Patient.ndjson")?;
             let mut count = 0;
@@ -146,7 +146,7 @@ pub(crate) async fn run(cli: &Cli, args: &ExportArgs) -> Result<Exit, CliError> 
         .explanation_of_benefit()
         .page_size(args.count)
         .limits(PageLimit::All.limits());
-    let mut pages = RawPages::new(search.pages_raw());
+    let mut pages = RawPages::new(search.pages::<bluebutton::RawPage>());
     let progress = Progress::new("ExplanationOfBenefit");
     match args.format {
         ExportFormat::Ndjson => {

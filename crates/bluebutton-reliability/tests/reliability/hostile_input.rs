@@ -96,7 +96,7 @@ async fn hostile_fhir_bodies_are_typed_errors() {
             .await;
         let err = beneficiary
             .explanation_of_benefit()
-            .send()
+            .first::<bluebutton::Bundle>()
             .await
             .expect_err(name);
         assert!(
@@ -107,7 +107,10 @@ async fn hostile_fhir_bodies_are_typed_errors() {
             "{name}: {err:?}"
         );
         // The same body through the raw JSON variant and the transport's decoder.
-        let err_json = beneficiary.explanation_of_benefit().send_json().await;
+        let err_json = beneficiary
+            .explanation_of_benefit()
+            .first::<serde_json::Value>()
+            .await;
         if name != "JSON of another shape" && name != "Bundle with entries of the wrong type" {
             assert!(err_json.is_err(), "{name}: JSON variant");
         }
@@ -197,7 +200,11 @@ async fn body_over_the_cap_is_refused() {
         OffsetDateTime::now_utc() + time::Duration::HOUR,
     );
     let beneficiary = bb.insert_token(PATIENT, &token).await.unwrap();
-    let err = beneficiary.coverage().send().await.expect_err("too large");
+    let err = beneficiary
+        .coverage()
+        .first::<bluebutton::Bundle>()
+        .await
+        .expect_err("too large");
     let source = std::error::Error::source(&err).and_then(|s| {
         s.downcast_ref::<TransportError>()
             .or_else(|| s.downcast_ref::<Box<TransportError>>().map(|b| &**b))
@@ -311,7 +318,9 @@ async fn next_link_loops_stop() {
     let beneficiary = beneficiary_for(&server).await;
     let pages = tokio::time::timeout(
         Duration::from_secs(30),
-        beneficiary.pages_json(&self_loop).collect::<Vec<_>>(),
+        beneficiary
+            .pages::<serde_json::Value>(&self_loop)
+            .collect::<Vec<_>>(),
     )
     .await
     .expect("paging ends");
@@ -615,7 +624,7 @@ async fn custom_paths_cannot_leave_the_api() {
     ];
     let mut refused = 0;
     for target in escapes {
-        match beneficiary.get_json(target).await {
+        match beneficiary.get::<serde_json::Value>(target).await {
             Err(SdkError::InvalidTarget { .. }) => refused += 1,
             other => {
                 // Allowed only if it stayed under /v2/.

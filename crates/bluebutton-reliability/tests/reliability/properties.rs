@@ -401,7 +401,10 @@ fn prop_facade_follows_next_links_only_on_the_api_origin() {
             let pages: Vec<_> = runtime.block_on(async {
                 tokio::time::timeout(
                     std::time::Duration::from_secs(30),
-                    beneficiary.explanation_of_benefit().pages().collect(),
+                    beneficiary
+                        .explanation_of_benefit()
+                        .pages::<bluebutton::Bundle>()
+                        .collect(),
                 )
                 .await
                 .expect("paging ends")

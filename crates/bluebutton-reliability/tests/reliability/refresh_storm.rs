@@ -65,7 +65,7 @@ async fn refresh_storm_one_refresh_per_expiry() {
                 beneficiary
                     .explanation_of_benefit()
                     .page_size(1)
-                    .send()
+                    .first::<bluebutton::Bundle>()
                     .await
             })
         }))

@@ -92,7 +92,11 @@ async fn check_09_bearer_pinned_to_origin() {
         OffsetDateTime::now_utc() + time::Duration::HOUR,
     );
     let beneficiary = bb.insert_token(PATIENT, &token).await.expect("stored");
-    let pages: Vec<_> = beneficiary.explanation_of_benefit().pages().collect().await;
+    let pages: Vec<_> = beneficiary
+        .explanation_of_benefit()
+        .pages::<bluebutton::Bundle>()
+        .collect()
+        .await;
     assert_eq!(pages.len(), 2, "first page, then the refusal");
     assert!(pages[0].is_ok());
     assert!(
@@ -104,7 +108,7 @@ async fn check_09_bearer_pinned_to_origin() {
     assert_eq!(foreign_hits, 0, "nothing ever reached the foreign origin");
     // A custom absolute URL elsewhere is refused too.
     let err = beneficiary
-        .get_json(&foreign_next)
+        .get::<serde_json::Value>(&foreign_next)
         .await
         .expect_err("foreign custom URL");
     assert!(matches!(err, SdkError::InvalidTarget { .. }), "{err:?}");
@@ -157,16 +161,20 @@ async fn check_10_no_tokens_in_urls() {
         .await;
     beneficiary
         .explanation_of_benefit()
-        .send()
+        .first::<bluebutton::Bundle>()
         .await
         .expect("search");
     beneficiary.refresh().await.expect("refresh");
-    beneficiary.coverage().send().await.expect("coverage");
+    beneficiary
+        .coverage()
+        .first::<bluebutton::Bundle>()
+        .await
+        .expect("coverage");
     // A URL asking for the token in its query is refused before sending.
     let mut url = config.endpoints().fhir_base.join("Patient/").unwrap();
     url.query_pairs_mut().append_pair("access_token", access);
     let refused = beneficiary
-        .get_json(url.as_str())
+        .get::<serde_json::Value>(url.as_str())
         .await
         .expect_err("refused by the facade");
     assert!(!refused.to_string().contains(access), "{refused}");
@@ -282,7 +290,7 @@ async fn check_11_token_response_validated() {
     assert!(!token.demographics_granted());
     let err = beneficiary
         .patient()
-        .send()
+        .first::<bluebutton::Bundle>()
         .await
         .expect_err("no Patient scope");
     assert!(
@@ -395,7 +403,7 @@ async fn check_13_reactive_retry_bounded() {
     let beneficiary = bb.insert_token(PATIENT, &token).await.unwrap();
     let err = beneficiary
         .explanation_of_benefit()
-        .send()
+        .first::<bluebutton::Bundle>()
         .await
         .expect_err("401 twice");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(401), "{err:?}");
@@ -416,14 +424,14 @@ async fn check_13_reactive_retry_bounded() {
     mount_token(&server, 400, serde_json::json!({"error": "invalid_grant"})).await;
     let err = beneficiary
         .explanation_of_benefit()
-        .send()
+        .first::<bluebutton::Bundle>()
         .await
         .expect_err("reauthorization required");
     assert!(err.requires_reauthorization(), "{err:?}");
     assert!(store.load(PATIENT).await.unwrap().is_none(), "purged");
     let err2 = beneficiary
         .explanation_of_benefit()
-        .send()
+        .first::<bluebutton::Bundle>()
         .await
         .expect_err("no token left");
     assert!(
@@ -753,7 +761,11 @@ async fn check_18_no_insecure_grants() {
         let query = format!("code=c&state={}", request.state().secret());
         let beneficiary = bb.exchange_code(request, &query).await.unwrap();
         beneficiary.refresh().await.unwrap();
-        beneficiary.explanation_of_benefit().send().await.unwrap();
+        beneficiary
+            .explanation_of_benefit()
+            .first::<bluebutton::Bundle>()
+            .await
+            .unwrap();
     }
     let grant_types: BTreeSet<String> = forms(&server, TOKEN_PATH)
         .await
