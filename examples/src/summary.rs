@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use bluebutton::CoverageStatus;
 use bluebutton::prelude::*;
-use bluebutton::{CoverageStatus, ScopeResource};
 use futures_util::TryStreamExt;
 use time::Date;
 
@@ -68,7 +68,7 @@ impl Summary {
 /// Fetches Patient (if shared), Coverage and every EOB page of `beneficiary`.
 pub async fn fetch(beneficiary: &Beneficiary, page_size: u32) -> Result<Summary, Error> {
     let token = beneficiary.token().await?;
-    let demographics = token.can_search(ScopeResource::Patient);
+    let demographics = token.grants(bluebutton::ScopeNeed::Demographics);
     let (name, birth_date) = if demographics {
         let patients: bluebutton::Bundle = beneficiary.patient().first().await?;
         let patient = patients.patients().next();

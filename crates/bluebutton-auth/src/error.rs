@@ -291,14 +291,15 @@ pub enum AuthError {
         #[source]
         source: std::io::Error,
     },
-    /// SQLite error of the SQLite store.
+    /// Database error of the SQLite store.
     #[error("token database {path}: {source}")]
     Sqlite {
         /// The database file.
         path: PathBuf,
-        /// The SQLite error.
+        /// The database's error (opaque: the store's database library is not part of this
+        /// crate's API).
         #[source]
-        source: rusqlite::Error,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// A blocking store task panicked or was cancelled.
     #[error("token store task failed: {source}")]
@@ -372,6 +373,17 @@ pub enum SealProblem {
 }
 
 impl AuthError {
+    /// The HTTP status of the server's reply, for errors that carry one.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Self::ReauthorizationRequired { status, .. }
+            | Self::OAuth { status, .. }
+            | Self::UnexpectedStatus { status, .. } => Some(*status),
+            Self::Transport { source, .. } => source.status(),
+            _ => None,
+        }
+    }
+
     /// True for [`AuthError::ReauthorizationRequired`]: send the beneficiary through the
     /// authorize flow again.
     pub fn requires_reauthorization(&self) -> bool {

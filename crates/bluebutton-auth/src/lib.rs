@@ -81,7 +81,9 @@ pub use issuer::Issuer;
 pub use manager::{DEFAULT_REFRESH_SKEW, OnTokenIssued, TokenManager, TokenRefresher};
 pub use oauth2::{AccessToken, AuthorizationCode, CsrfToken, PkceCodeVerifier, RefreshToken};
 pub use request::{AuthRequest, Lang};
-pub use scope::{Scope, ScopeAccess, ScopeResource, ScopeSet, join_scopes, parse_scopes};
+pub use scope::{
+    Scope, ScopeAccess, ScopeNeed, ScopeResource, ScopeSet, join_scopes, parse_scopes,
+};
 pub use store::{
     DEFAULT_BUSY_TIMEOUT, FileStore, MemoryStore, SqliteStore, TokenKey, TokenStore, TokenUpdate,
     UpdateFn,

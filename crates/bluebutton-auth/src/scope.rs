@@ -208,3 +208,25 @@ mod tests {
         assert!(ScopeAccess::R.allows_read() && ScopeAccess::R.allows_search());
     }
 }
+
+/// A scope a call needs, checked against a token's granted scopes before anything is sent
+/// ([`crate::AuthorizationToken::grants`]).
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScopeNeed {
+    /// Demographics: a `patient/Patient.*` scope that allows searching (Patient searches and
+    /// reads). The beneficiary may withhold it on the consent page.
+    Demographics,
+    /// The OIDC `profile` scope (`connect/userinfo`).
+    Profile,
+}
+
+impl ScopeNeed {
+    /// The scope to name in a message (`patient/Patient.rs` or `profile`).
+    pub fn scope_name(self) -> &'static str {
+        match self {
+            Self::Demographics => "patient/Patient.rs",
+            Self::Profile => "profile",
+        }
+    }
+}

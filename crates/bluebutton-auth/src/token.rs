@@ -177,6 +177,19 @@ impl AuthorizationToken {
             .any(ScopeAccess::allows_search)
     }
 
+    /// False when the granted scopes show that `need` is not met, so a call needing it would
+    /// be refused (403); true otherwise. A token without any scope information is given the
+    /// benefit of the doubt (the server decides).
+    pub fn grants(&self, need: crate::ScopeNeed) -> bool {
+        if self.scopes.is_empty() {
+            return true;
+        }
+        match need {
+            crate::ScopeNeed::Demographics => self.can_search(ScopeResource::Patient),
+            crate::ScopeNeed::Profile => self.has_scope(&Scope::Profile),
+        }
+    }
+
     /// True when the beneficiary shared demographics: a `patient/Patient` read or search
     /// scope, or `profile`.
     pub fn demographics_granted(&self) -> bool {
@@ -613,6 +626,30 @@ mod tests {
         );
         let forged = AuthorizationToken::from_response_json(forged.as_bytes(), now).unwrap();
         assert_eq!(forged.issuer(), None);
+    }
+
+    #[test]
+    fn scope_needs_are_checked_against_granted_scopes() {
+        let now = OffsetDateTime::now_utc();
+        let all = AuthorizationToken::from_response_json(SERVER.as_bytes(), now).unwrap();
+        assert!(
+            all.grants(crate::ScopeNeed::Demographics) && all.grants(crate::ScopeNeed::Profile)
+        );
+        let body = SERVER
+            .replace(" profile", "")
+            .replace(" patient/Patient.rs", "");
+        let none = AuthorizationToken::from_response_json(body.as_bytes(), now).unwrap();
+        assert!(!none.grants(crate::ScopeNeed::Demographics));
+        assert!(!none.grants(crate::ScopeNeed::Profile));
+        let unknown = AuthorizationToken::from_response_json(
+            br#"{"access_token":"a","expires_in":5,"token_type":"Bearer"}"#,
+            now,
+        )
+        .unwrap();
+        assert!(
+            unknown.grants(crate::ScopeNeed::Profile),
+            "the server decides"
+        );
     }
 
     #[test]

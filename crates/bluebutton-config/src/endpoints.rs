@@ -12,6 +12,8 @@ use crate::version::ApiVersion;
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Endpoints {
+    /// `{base}/v{n}/`: the root every path of the version is under.
+    pub version_root: Url,
     /// `{base}/v{n}/o/authorize/`
     pub authorize: Url,
     /// `{base}/v{n}/o/token/`
@@ -51,6 +53,7 @@ impl Endpoints {
             url
         };
         Endpoints {
+            version_root: at(""),
             authorize: at("o/authorize/"),
             token: at("o/token/"),
             revoke_token: at("o/revoke_token/"),

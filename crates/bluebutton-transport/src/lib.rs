@@ -71,6 +71,7 @@ pub use client::client_builder;
 pub use credentials::{BearerSource, BoxFuture, CredentialError, MAX_REPLAYS};
 pub use error::TransportError;
 pub use error_body::{ErrorBody, MAX_TEXT_BYTES, OutcomeIssue};
+pub use redact::redact_url;
 pub use request::Request;
 pub use response::Response;
 pub use secrets::{REDACTED, Secrets};

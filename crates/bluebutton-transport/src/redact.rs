@@ -4,7 +4,7 @@ use url::Url;
 
 /// A copy of `url` without user info or fragment, whose query keeps its keys but not their values
 /// (`?_count=&patient=`). Error values carry this form.
-pub(crate) fn redact_url(url: &Url) -> Url {
+pub fn redact_url(url: &Url) -> Url {
     let mut redacted = url.clone();
     // Both fail only for URLs that cannot have credentials; then there are none to remove.
     let _ = redacted.set_username("");

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use bluebutton_auth::{AuthorizationToken, Introspection, Scope, ScopeResource, TokenRef};
+use bluebutton_auth::{AuthorizationToken, Introspection, ScopeNeed, TokenRef};
 use bluebutton_fhir::{Coverage, ExplanationOfBenefit, Patient};
 use bluebutton_transport::{Request, Response, TransportError};
 use bytes::Bytes;
@@ -19,44 +19,15 @@ use crate::paging::{PageSource, Pages, page_stream};
 use crate::resolve::resolve;
 use crate::search::{Search, SearchResource};
 
-/// The scope a call needs, checked against the token's granted scopes before sending.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Needs {
-    Nothing,
-    /// A `patient/Patient.*` scope (demographics).
-    PatientScope,
-    /// `profile` (userinfo).
-    Profile,
-}
+/// The scope a call needs, if any (checked by [`AuthorizationToken::grants`] before sending).
+pub(crate) type Needs = Option<ScopeNeed>;
 
-impl Needs {
-    fn scope_name(self) -> &'static str {
-        match self {
-            Self::Nothing => "",
-            Self::PatientScope => "patient/Patient.rs",
-            Self::Profile => "profile",
-        }
-    }
-
-    /// True when the token's scopes show the need is not met. A token without any scope
-    /// information is given the benefit of the doubt (the server decides).
-    fn unmet_by(self, token: &AuthorizationToken) -> bool {
-        if token.scopes().is_empty() {
-            return false;
-        }
-        match self {
-            Self::Nothing => false,
-            Self::PatientScope => !token.can_search(ScopeResource::Patient),
-            Self::Profile => !token.has_scope(&Scope::Profile),
-        }
-    }
-
-    fn refused(self, operation: Operation, checked_by: ScopeCheck) -> Error {
-        Error::ScopeNotGranted {
-            operation,
-            required: self.scope_name(),
-            checked_by,
-        }
+/// The error for a call whose scope is not granted.
+fn refused(need: ScopeNeed, operation: Operation, checked_by: ScopeCheck) -> Error {
+    Error::ScopeNotGranted {
+        operation,
+        required: need.scope_name(),
+        checked_by,
     }
 }
 
@@ -157,9 +128,9 @@ impl Beneficiary {
             segments.pop_if_empty().push(R::TYPE).push(id);
         }
         let needs = if R::DEMOGRAPHIC {
-            Needs::PatientScope
+            Some(ScopeNeed::Demographics)
         } else {
-            Needs::Nothing
+            None
         };
         self.get_as(url, operation, needs).await
     }
@@ -176,7 +147,8 @@ impl Beneficiary {
     /// ```
     pub async fn userinfo<T: FromBody>(&self) -> Result<T, Error> {
         let url = self.shared.endpoints.userinfo.clone();
-        self.get_as(url, Operation::UserInfo, Needs::Profile).await
+        self.get_as(url, Operation::UserInfo, Some(ScopeNeed::Profile))
+            .await
     }
 
     /// The digital insurance card (`fhir/Patient/$generate-insurance-card` on the configured
@@ -193,7 +165,7 @@ impl Beneficiary {
         let mut url = self.shared.endpoints.fhir_base.clone();
         let path = format!("{}Patient/$generate-insurance-card", url.path());
         url.set_path(&path);
-        self.get_as(url, operation, Needs::Nothing).await
+        self.get_as(url, operation, None).await
     }
 
     /// GETs a custom path or URL (official: `get_custom_data`), read as `T` ([`FromBody`]:
@@ -212,7 +184,7 @@ impl Beneficiary {
             self.shared.require_r4(Operation::Custom)?;
         }
         let url = resolve(&self.shared.endpoints, path_or_url)?;
-        self.get_as(url, Operation::Custom, Needs::Nothing).await
+        self.get_as(url, Operation::Custom, None).await
     }
 
     /// Pages of a custom path or URL, following `next` links (official: `get_pages`), each
@@ -227,7 +199,7 @@ impl Beneficiary {
             resolve(&self.shared.endpoints, path_or_url)
         };
         match url {
-            Ok(url) => self.page_stream(url, Operation::Custom, Needs::Nothing, self.shared.limits),
+            Ok(url) => self.page_stream(url, Operation::Custom, None, self.shared.limits),
             Err(e) => Pages::new(Box::pin(futures_util::stream::once(async { Err(e) }))),
         }
     }
@@ -270,8 +242,8 @@ impl Beneficiary {
     ) -> Result<Response, Error> {
         let bearer = self.shared.tokens.bearer(&self.key);
         let token = bearer.token().await?;
-        if needs.unmet_by(&token) {
-            return Err(needs.refused(operation, ScopeCheck::Token));
+        if let Some(need) = needs.filter(|need| !token.grants(*need)) {
+            return Err(refused(need, operation, ScopeCheck::Token));
         }
         let result = self
             .shared
@@ -284,8 +256,8 @@ impl Beneficiary {
                 Ok(response)
             }
             Err(e) => Err(match e.status() {
-                Some(StatusCode::FORBIDDEN) if needs != Needs::Nothing => {
-                    needs.refused(operation, ScopeCheck::Server)
+                Some(StatusCode::FORBIDDEN) if let Some(need) = needs => {
+                    refused(need, operation, ScopeCheck::Server)
                 }
                 _ => credentials_error(e).unwrap_or_else(|e| Error::http(operation, e)),
             }),

@@ -219,6 +219,7 @@ impl Error {
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Self::Http { source, .. } => source.status(),
+            Self::Auth(error) => error.status(),
             Self::UnexpectedResource { status, .. } => Some(*status),
             Self::ScopeNotGranted {
                 checked_by: ScopeCheck::Server,
@@ -236,12 +237,8 @@ impl Error {
     }
 }
 
-/// `url` without query, fragment or credentials, for error messages.
+/// `url` as error values carry it: the transport's one redaction rule
+/// ([`bluebutton_transport::redact_url`]: no credentials or fragment, query values removed).
 pub(crate) fn redacted(url: &Url) -> Box<Url> {
-    let mut clean = url.clone();
-    clean.set_query(None);
-    clean.set_fragment(None);
-    let _ = clean.set_username("");
-    let _ = clean.set_password(None);
-    Box::new(clean)
+    Box::new(bluebutton_transport::redact_url(url))
 }

@@ -6,21 +6,11 @@ use url::Url;
 
 use crate::error::{Error, redacted};
 
-/// `{base}/v{n}/`, derived from the FHIR base `{base}/v{n}/fhir/`.
-pub(crate) fn version_root(endpoints: &Endpoints) -> Url {
-    let mut root = endpoints.fhir_base.clone();
-    let path = root.path().trim_end_matches('/');
-    let parent = path.rsplit_once('/').map_or("", |(parent, _)| parent);
-    let parent = format!("{parent}/");
-    root.set_path(&parent);
-    root
-}
-
 /// Resolves `target`: an absolute `http(s)` URL is used as is when it is on the configured
 /// origin; anything else is a path under `{base}/v{n}/` (a leading `/` is ignored) that must
 /// stay under it.
 pub(crate) fn resolve(endpoints: &Endpoints, target: &str) -> Result<Url, Error> {
-    let root = version_root(endpoints);
+    let root = &endpoints.version_root;
     if let Ok(url) = Url::parse(target) {
         if !matches!(url.scheme(), "http" | "https") {
             return Err(Error::InvalidTarget {
@@ -98,7 +88,7 @@ mod tests {
     #[test]
     fn a_base_with_a_path_prefix_keeps_it() {
         let e = endpoints("https://proxy.example/bb");
-        assert_eq!(version_root(&e).as_str(), "https://proxy.example/bb/v2/");
+        assert_eq!(e.version_root.as_str(), "https://proxy.example/bb/v2/");
         assert_eq!(
             resolve(&e, "fhir/Patient/").unwrap().as_str(),
             "https://proxy.example/bb/v2/fhir/Patient/"

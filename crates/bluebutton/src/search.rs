@@ -268,9 +268,9 @@ impl<R: SearchResource> Search<R> {
 
     fn needs() -> Needs {
         if R::DEMOGRAPHIC {
-            Needs::PatientScope
+            Some(bluebutton_auth::ScopeNeed::Demographics)
         } else {
-            Needs::Nothing
+            None
         }
     }
 

@@ -90,7 +90,7 @@ impl SqliteStore {
     fn sqlite_err(&self, source: rusqlite::Error) -> AuthError {
         AuthError::Sqlite {
             path: self.path.as_ref().clone(),
-            source,
+            source: Box::new(source),
         }
     }
 
