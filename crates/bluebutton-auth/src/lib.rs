@@ -60,6 +60,7 @@ mod client;
 mod error;
 mod introspect;
 mod locks;
+mod loopback;
 mod manager;
 mod oauth_http;
 mod reply;
@@ -74,6 +75,9 @@ pub use callback::{CallbackQuery, MAX_CALLBACK_QUERY_BYTES, MAX_CALLBACK_VALUE_B
 pub use client::{AuthClient, TokenRef};
 pub use error::{AuthError, Endpoint, SealProblem, TokenResponseProblem};
 pub use introspect::Introspection;
+pub use loopback::{
+    MAX_CALLBACK_TARGET_BYTES, ScreenedRequest, StrayRequest, screen_callback_request,
+};
 pub use manager::{DEFAULT_REFRESH_SKEW, OnTokenIssued, TokenManager, TokenRefresher};
 pub use oauth2::{AccessToken, AuthorizationCode, CsrfToken, PkceCodeVerifier, RefreshToken};
 pub use request::{AuthRequest, Lang};
