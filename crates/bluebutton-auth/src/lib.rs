@@ -73,7 +73,7 @@ mod userinfo;
 pub use authorize::build_authorize_url;
 pub use callback::{CallbackQuery, MAX_CALLBACK_QUERY_BYTES, MAX_CALLBACK_VALUE_BYTES};
 pub use client::{AuthClient, TokenRef};
-pub use error::{AuthError, Endpoint, SealProblem, TokenResponseProblem};
+pub use error::{AuthError, Endpoint, KeyFileProblem, SealProblem, TokenResponseProblem};
 pub use introspect::Introspection;
 pub use loopback::{
     MAX_CALLBACK_TARGET_BYTES, ScreenedRequest, StrayRequest, screen_callback_request,

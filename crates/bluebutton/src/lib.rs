@@ -91,9 +91,9 @@ pub use raw_page::RawPage;
 pub use search::{CoverageSearch, EobSearch, MAX_PAGE_SIZE, PatientSearch, Search, SearchResource};
 
 pub use bluebutton_auth::{
-    AuthError, AuthRequest, AuthorizationToken, CallbackQuery, FileStore, Introspection, Lang,
-    MemoryStore, Scope, ScopeAccess, ScopeResource, SealProblem, SqliteStore, TokenKey, TokenStore,
-    UserInfo,
+    AuthError, AuthRequest, AuthorizationToken, CallbackQuery, FileStore, Introspection,
+    KeyFileProblem, Lang, MemoryStore, Scope, ScopeAccess, ScopeResource, SealProblem, SqliteStore,
+    TokenKey, TokenStore, UserInfo,
 };
 pub use bluebutton_config::{
     ApiVersion, ClientSecret, Config, ConfigBuilder, ConfigError, Environment, RetrySettings,

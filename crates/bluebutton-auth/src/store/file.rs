@@ -239,21 +239,45 @@ impl fmt::Debug for FileStore {
 }
 
 fn read_map(path: &Path) -> Result<TokenMap, AuthError> {
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(TokenMap::new()),
-        Err(source) => {
-            return Err(AuthError::StoreIo {
-                path: path.to_owned(),
-                source,
-            });
-        }
+    let io = |source| AuthError::StoreIo {
+        path: path.to_owned(),
+        source,
     };
+    let mut file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(TokenMap::new()),
+        Err(source) => return Err(io(source)),
+    };
+    tighten(path, &file).map_err(io)?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut file, &mut bytes).map_err(io)?;
     serde_json::from_slice(&bytes).map_err(|e| AuthError::StoreCorrupt {
         key: "*".to_owned(),
         location: path.display().to_string(),
         message: redacted_json_message(&e),
     })
+}
+
+/// A token file the group or others can read or write is tightened to 0600, with a warning
+/// (its tokens may have been read meanwhile; sealed ones reveal nothing without the key).
+#[cfg(unix)]
+fn tighten(path: &Path, file: &File) -> std::io::Result<()> {
+    use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+    let mode = file.metadata()?.mode() & 0o777;
+    if mode & 0o077 != 0 {
+        tracing::warn!(
+            path = %path.display(),
+            mode = format_args!("{mode:04o}"),
+            "the token file was accessible to other users; its mode is now 0600"
+        );
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn tighten(_path: &Path, _file: &File) -> std::io::Result<()> {
+    Ok(())
 }
 
 fn write_map(path: &Path, map: &TokenMap) -> Result<(), AuthError> {

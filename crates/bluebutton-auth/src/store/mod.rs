@@ -25,6 +25,7 @@
 //! [`SqliteStore`] or [`FileStore`].
 
 mod file;
+mod key_file;
 mod memory;
 mod seal;
 mod sqlite;
