@@ -86,8 +86,9 @@ pub(crate) fn token_key_source(cli: &Cli) -> Result<KeySource, CliError> {
     ))
 }
 
-/// The token key: from `BLUEBUTTON_TOKEN_KEY`, or read from (or created in) its key file.
-fn token_key(cli: &Cli) -> Result<TokenKey, CliError> {
+/// The token key: from `BLUEBUTTON_TOKEN_KEY`, or read from (or created in) its key file. A
+/// key file left empty by an interrupted creation is replaced unless `store` holds tokens.
+fn token_key(cli: &Cli, store: &Path) -> Result<TokenKey, CliError> {
     match token_key_source(cli)? {
         KeySource::Env => TokenKey::from_env()?.ok_or_else(|| CliError::InvalidSetting {
             setting: "BLUEBUTTON_TOKEN_KEY",
@@ -95,7 +96,7 @@ fn token_key(cli: &Cli) -> Result<TokenKey, CliError> {
         }),
         KeySource::File(path, _) => {
             ensure_private_dir(&path)?;
-            Ok(TokenKey::load_or_create(&path)?)
+            Ok(TokenKey::load_or_create_for_store(&path, store)?)
         }
     }
 }
@@ -130,7 +131,8 @@ impl Context {
         let path = token_store_path(cli)?;
         ensure_private_dir(&path)?;
         tracing::debug!(token_store = %path.display(), base_url = %config.base_url(), "client");
-        let store: Arc<dyn TokenStore> = Arc::new(FileStore::new(path).with_key(token_key(cli)?));
+        let key = token_key(cli, &path)?;
+        let store: Arc<dyn TokenStore> = Arc::new(FileStore::new(path).with_key(key));
         let client = BlueButton::builder(config).token_store(store).build()?;
         Ok(Context {
             client,

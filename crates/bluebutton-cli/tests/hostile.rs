@@ -43,7 +43,10 @@ fn stray_requests_mid_login_are_ignored_and_the_real_redirect_completes_it() {
         .filter(|l| l.contains("ignored a request to the login listener"))
         .count();
     assert_eq!(ignored, strays().len(), "{}", outcome.stderr);
-    assert!(!outcome.stderr.contains("forged"), "no query value is logged");
+    assert!(
+        !outcome.stderr.contains("forged"),
+        "no query value is logged"
+    );
     assert!(!outcome.stderr.contains("gone"), "no stray text is logged");
     assert!(env.store.exists());
 }
@@ -64,4 +67,111 @@ fn an_error_callback_without_this_logins_state_is_not_a_denial() {
         "{}",
         stray_pages[0].1
     );
+}
+
+/// The key file `login` and every command use for the env's token file.
+fn key_path(env: &Env) -> std::path::PathBuf {
+    env.store.with_file_name("tokens.key")
+}
+
+#[cfg(unix)]
+fn set_mode(path: &std::path::Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[cfg(unix)]
+fn mode_of(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn processes_creating_the_key_at_once_all_get_the_one_key() {
+    let env = Env::start();
+    std::fs::create_dir_all(env.store.parent().unwrap()).unwrap();
+    // Started together; whichever creates the key first, every one must read a whole key.
+    let children: Vec<_> = (0..8)
+        .map(|_| {
+            env.command(&["token", "show"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().expect("wait");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        // No token yet (exit 3), and never a key error (exit 2, "a token key is 32 bytes").
+        assert_eq!(output.status.code(), Some(3), "{stderr}");
+        assert!(stderr.contains("no token stored"), "{stderr}");
+    }
+    let key = std::fs::read_to_string(key_path(&env)).unwrap();
+    assert_eq!(key.len(), 43, "one whole key");
+    let entries: Vec<String> = std::fs::read_dir(env.store.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".tmp"))
+        .collect();
+    assert!(entries.is_empty(), "no temp file is left: {entries:?}");
+    // The key they agreed on is the one the next login uses and keeps.
+    let (outcome, status, _) = env.login(&[]);
+    outcome.expect_code(0);
+    assert_eq!(status, 200);
+    assert_eq!(std::fs::read_to_string(key_path(&env)).unwrap(), key);
+    env.run(&["token", "show"]).expect_code(0);
+}
+
+#[cfg(unix)]
+#[test]
+fn an_empty_key_file_from_an_interrupted_creation_is_replaced_only_when_no_token_needs_it() {
+    let env = Env::start();
+    std::fs::create_dir_all(env.store.parent().unwrap()).unwrap();
+    let key = key_path(&env);
+    // A `kill -9` between creating and writing the key left it empty: no token depends on it.
+    std::fs::write(&key, "").unwrap();
+    set_mode(&key, 0o600);
+    let (outcome, status, _) = env.login(&[]);
+    outcome.expect_code(0);
+    assert_eq!(status, 200);
+    assert_eq!(std::fs::read_to_string(&key).unwrap().len(), 43);
+    env.run(&["token", "show"]).expect_code(0);
+    // Empty again while the token file holds tokens sealed with the lost key: refused, both
+    // files left as they are, and the message says what to do.
+    std::fs::write(&key, "").unwrap();
+    let before = std::fs::read(&env.store).unwrap();
+    let outcome = env.run(&["token", "show"]).expect_code(2);
+    assert!(outcome.stderr.contains("incomplete"), "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains("log in again"),
+        "{}",
+        outcome.stderr
+    );
+    assert_eq!(std::fs::read(&key).unwrap(), b"");
+    assert_eq!(std::fs::read(&env.store).unwrap(), before);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_key_file_others_can_read_is_refused_and_a_wide_token_file_is_tightened() {
+    let env = Env::start().logged_in();
+    let key = key_path(&env);
+    set_mode(&key, 0o644);
+    let outcome = env.run(&["token", "show"]).expect_code(2);
+    assert!(
+        outcome.stderr.contains("chmod 600"),
+        "the fix is in the message: {}",
+        outcome.stderr
+    );
+    assert!(outcome.stdout.is_empty());
+    set_mode(&key, 0o600);
+    set_mode(&env.store, 0o644);
+    let outcome = env.run(&["token", "show"]).expect_code(0);
+    assert!(
+        outcome.stderr.contains("accessible to other users"),
+        "{}",
+        outcome.stderr
+    );
+    assert_eq!(mode_of(&env.store), 0o600);
 }

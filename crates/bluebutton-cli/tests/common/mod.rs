@@ -176,10 +176,7 @@ impl Env {
             authorize.starts_with(self.sandbox.base_url().as_str()),
             "the first line is the authorize URL: {first:?}"
         );
-        let origin = self
-            .callback_url
-            .trim_end_matches("/callback")
-            .to_owned();
+        let origin = self.callback_url.trim_end_matches("/callback").to_owned();
         let (page_status, page, callback, stray_pages) = self.runtime.block_on(async {
             let client = bluebutton_transport::client_builder()
                 .expect("builder")
@@ -208,7 +205,12 @@ impl Env {
             assert!(location.starts_with(&self.callback_url), "{location}");
             let page = client.get(&location).send().await.expect("callback");
             let status = page.status().as_u16();
-            (status, page.text().await.expect("page"), location, stray_pages)
+            (
+                status,
+                page.text().await.expect("page"),
+                location,
+                stray_pages,
+            )
         });
         let mut rest = String::new();
         stdout.read_to_string(&mut rest).expect("rest of stdout");
