@@ -84,7 +84,7 @@ pub use request::{AuthRequest, Lang};
 pub use scope::{Scope, ScopeAccess, ScopeResource, ScopeSet, join_scopes, parse_scopes};
 pub use store::{
     DEFAULT_BUSY_TIMEOUT, FileStore, MemoryStore, SqliteStore, TokenKey, TokenStore, TokenUpdate,
-    UpdateFn,
+    UpdateFn, WriteFaults,
 };
 pub use token::AuthorizationToken;
 pub use userinfo::UserInfo;
