@@ -334,7 +334,13 @@ fn recover_temps(
     let mut map = read_map(path)?;
     let location = path.display().to_string();
     let open = |record_key: &str, raw: &RawValue| open_raw(key, record_key, &location, raw).ok();
-    let taken = file_recovery::take_newer(&mut map, &temps, open);
+    let written = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    let taken = file_recovery::take_newer(&mut map, &temps, written, open);
+    tracing::debug!(
+        temp_files = temps.len(),
+        recovered = taken.len(),
+        "looked for tokens left in temp files by failed writes"
+    );
     if !taken.is_empty() {
         write_map(path, &map, faults.as_ref()).map_err(|failure| {
             // Nothing is lost: the temp files stay for the next start.

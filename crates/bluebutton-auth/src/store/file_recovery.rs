@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use serde_json::value::RawValue;
 
@@ -54,17 +55,25 @@ pub(crate) struct Taken {
     pub(crate) from: PathBuf,
 }
 
-/// Puts into `records` every token of the `temps` files that is newer (a later expiry) than
-/// the one `records` holds for its key, or whose key `records` lacks. `open` reads a record
-/// (`None` when it cannot: another key, altered, truncated). Unreadable temp files count for
-/// nothing.
+/// Puts into `records` every token of the `temps` files that is newer than the one `records`
+/// holds for its key (a later expiry; for the same expiry, which is stored to the second, a
+/// different token in a temp file written after the token file), or whose key `records`
+/// lacks. `written` is the token file's modification time. `open` reads a record (`None` when
+/// it cannot: another key, altered, truncated). Unreadable temp files count for nothing.
 pub(crate) fn take_newer(
     records: &mut Records,
     temps: &[PathBuf],
+    written: Option<SystemTime>,
     open: impl Fn(&str, &RawValue) -> Option<AuthorizationToken>,
 ) -> Vec<Taken> {
     let mut taken = Vec::new();
     for temp in temps {
+        let temp_written = std::fs::metadata(temp).and_then(|m| m.modified()).ok();
+        let later_file = match (temp_written, written) {
+            (Some(temp), Some(file)) => temp > file,
+            (_, None) => true,
+            (None, Some(_)) => false,
+        };
         let Ok(bytes) = std::fs::read(temp) else {
             continue;
         };
@@ -76,7 +85,13 @@ pub(crate) fn take_newer(
                 continue;
             };
             let current = records.get(&key).and_then(|raw| open(&key, raw));
-            if current.is_none_or(|current| candidate.expires_at() > current.expires_at()) {
+            let newer = current.is_none_or(|current| {
+                candidate.expires_at() > current.expires_at()
+                    || (candidate.expires_at() == current.expires_at()
+                        && later_file
+                        && candidate.access_token().secret() != current.access_token().secret())
+            });
+            if newer {
                 records.insert(key.clone(), raw);
                 taken.push(Taken {
                     key,
@@ -134,7 +149,7 @@ mod tests {
         let mut found = temp_files(&path);
         found.sort();
         assert_eq!(found, temps);
-        let taken = take_newer(&mut records, &temps, open);
+        let taken = take_newer(&mut records, &temps, None, open);
         assert_eq!(taken.len(), 1);
         assert_eq!(taken[0].key, "a");
         assert_eq!(taken[0].from, temps[0]);
