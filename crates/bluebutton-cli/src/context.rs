@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use bluebutton::{Beneficiary, BlueButton, Config, FileStore, TokenKey, TokenStore};
+use bluebutton_auth::WriteFaults;
 use bluebutton_config::ConfigLoader;
 
 use crate::cli::Cli;
@@ -116,6 +117,25 @@ fn ensure_private_dir(path: &Path) -> Result<(), CliError> {
     builder.create(dir).map_err(CliError::io(dir))
 }
 
+/// The variable of the test hook that makes token file writes fail (see the crate docs).
+const WRITE_FAULT_VAR: &str = "BLUEBUTTON_TEST_TOKEN_WRITE_FAULT";
+
+/// The write faults the test hook asks for: `enospc` makes every write of the token file fail
+/// at `fsync` with "no space left on device".
+fn injected_write_faults() -> Result<Option<WriteFaults>, CliError> {
+    match std::env::var_os(WRITE_FAULT_VAR) {
+        None => Ok(None),
+        Some(value) if value == "enospc" => {
+            tracing::debug!("test hook: every token file write fails with ENOSPC");
+            Ok(Some(WriteFaults::every_sync_fails()))
+        }
+        Some(_) => Err(CliError::InvalidSetting {
+            setting: WRITE_FAULT_VAR,
+            reason: "the only accepted value is `enospc` (a test hook; unset it)".to_owned(),
+        }),
+    }
+}
+
 /// The client of the configured app, with the token file as its store.
 pub(crate) struct Context {
     /// The client.
@@ -132,7 +152,11 @@ impl Context {
         ensure_private_dir(&path)?;
         tracing::debug!(token_store = %path.display(), base_url = %config.base_url(), "client");
         let key = token_key(cli, &path)?;
-        let store: Arc<dyn TokenStore> = Arc::new(FileStore::new(path).with_key(key));
+        let mut file_store = FileStore::new(path).with_key(key);
+        if let Some(faults) = injected_write_faults()? {
+            file_store = file_store.with_write_faults(faults);
+        }
+        let store: Arc<dyn TokenStore> = Arc::new(file_store);
         let client = BlueButton::builder(config).token_store(store).build()?;
         Ok(Context {
             client,

@@ -175,3 +175,51 @@ fn a_key_file_others_can_read_is_refused_and_a_wide_token_file_is_tightened() {
     );
     assert_eq!(mode_of(&env.store), 0o600);
 }
+
+#[test]
+fn a_rotated_token_survives_a_token_file_that_cannot_be_written() {
+    let env = Env::start().logged_in();
+    let before = std::fs::read(&env.store).unwrap();
+    // The server expires the access token: the next command refreshes (the server rotates
+    // the refresh token) and replays, but the token file cannot be written (full disk).
+    env.sandbox
+        .advance_clock(std::time::Duration::from_secs(2 * 3600));
+    let outcome = env
+        .command(&["eob", "--all", "--format", "ndjson", "--count", "5"])
+        .env("BLUEBUTTON_TEST_TOKEN_WRITE_FAULT", "enospc")
+        .output()
+        .expect("run");
+    let outcome = common::Outcome::from(outcome).expect_code(0);
+    // Every page after the refresh used the new token kept in memory: one refresh only.
+    assert_eq!(env.sandbox.counters().refreshes, 1);
+    let claims = outcome.stdout.lines().count();
+    assert_eq!(claims, env.first_claim_count());
+    // It says where the token is.
+    assert!(
+        outcome.stderr.contains("kept in memory") && outcome.stderr.contains(".tmp"),
+        "{}",
+        outcome.stderr
+    );
+    assert_eq!(
+        std::fs::read(&env.store).unwrap(),
+        before,
+        "the file was not written"
+    );
+    // The next start recovers the new token from the temp file: no re-login, no
+    // invalid_grant from the retired refresh token.
+    let outcome = env.run(&["patient"]).expect_code(0);
+    assert!(
+        outcome.stderr.contains("recovered a newer token"),
+        "{}",
+        outcome.stderr
+    );
+    assert_eq!(env.sandbox.counters().refreshes, 1);
+    let leftovers: Vec<String> = std::fs::read_dir(env.store.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    assert_ne!(std::fs::read(&env.store).unwrap(), before);
+    env.run(&["token", "refresh"]).expect_code(0);
+}
