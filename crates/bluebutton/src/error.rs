@@ -159,7 +159,8 @@ pub enum Error {
         version: ApiVersion,
     },
     /// A response body is not the expected FHIR resource.
-    #[error("{operation}: cannot decode the FHIR response from {path}: {source}", path = url.path())]
+    #[error("{operation}: cannot decode the FHIR response from {path}: {reason}", path = url.path(),
+        reason = server_text(source))]
     Fhir {
         /// What the client was doing.
         operation: Operation,
@@ -170,7 +171,8 @@ pub enum Error {
         source: FhirError,
     },
     /// A response body is not the expected JSON.
-    #[error("{operation}: cannot decode the JSON response from {path} at `{json_path}`: {source}", path = url.path())]
+    #[error("{operation}: cannot decode the JSON response from {path} at `{json_path}`: {reason}",
+        path = url.path(), reason = server_text(source))]
     Json {
         /// What the client was doing.
         operation: Operation,
@@ -243,4 +245,13 @@ pub(crate) fn redacted(url: &Url) -> Box<Url> {
     let _ = clean.set_username("");
     let _ = clean.set_password(None);
     Box::new(clean)
+}
+
+/// A parser's message about the server's document (it may quote the document's text),
+/// sanitised by the transport's one sanitiser before it is shown.
+fn server_text(error: &impl std::fmt::Display) -> String {
+    bluebutton_transport::sanitize_server_text(
+        &error.to_string(),
+        bluebutton_transport::MAX_SERVER_TEXT_CHARS,
+    )
 }
