@@ -201,13 +201,16 @@ pub fn config_file_loading(data: &[u8]) {
             );
             continue;
         }
-        if let Err(ConfigError::RepeatedKey { first, second, .. }) = &loaded {
-            if let (Some(first), Some(second)) = (first, second) {
-                assert!(
-                    (first.line, first.column) < (second.line, second.column),
-                    "the first place of a repeated key comes after the second"
-                );
-            }
+        if let Err(ConfigError::RepeatedKey {
+            first: Some(first),
+            second: Some(second),
+            ..
+        }) = &loaded
+        {
+            assert!(
+                (first.line, first.column) < (second.line, second.column),
+                "the first place of a repeated key comes after the second"
+            );
         }
         check_config(loaded);
     }

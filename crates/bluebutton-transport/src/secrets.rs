@@ -276,11 +276,11 @@ fn decode_one(tail: &str) -> (Option<char>, usize) {
         return (None, 1);
     };
     if (0xd800..0xdc00).contains(&high) {
-        if let Some(low) = tail[6..].strip_prefix("\\u").and_then(hex) {
-            if (0xdc00..0xe000).contains(&low) {
-                let code = 0x10000 + ((high - 0xd800) << 10) + (low - 0xdc00);
-                return (char::from_u32(code), 12);
-            }
+        if let Some(low) = tail[6..].strip_prefix("\\u").and_then(hex)
+            && (0xdc00..0xe000).contains(&low)
+        {
+            let code = 0x10000 + ((high - 0xd800) << 10) + (low - 0xdc00);
+            return (char::from_u32(code), 12);
         }
         return (None, 6);
     }

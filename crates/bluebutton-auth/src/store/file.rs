@@ -307,13 +307,16 @@ impl FileStore {
 
 /// A failed write of the token file, and the temp file kept with the whole new content, if any.
 struct WriteFailure {
-    error: AuthError,
+    error: Box<AuthError>,
     kept: Option<PathBuf>,
 }
 
 impl From<AuthError> for WriteFailure {
     fn from(error: AuthError) -> Self {
-        WriteFailure { error, kept: None }
+        WriteFailure {
+            error: Box::new(error),
+            kept: None,
+        }
     }
 }
 
@@ -344,7 +347,7 @@ fn recover_temps(
     if !taken.is_empty() {
         write_map(path, &map, faults.as_ref()).map_err(|failure| {
             // Nothing is lost: the temp files stay for the next start.
-            failure.error
+            *failure.error
         })?;
         for taken in &taken {
             tracing::warn!(
@@ -474,7 +477,7 @@ fn write_map(
     let keep = |tmp: tempfile::NamedTempFile, error: std::io::Error| {
         let kept = tmp.keep().ok().map(|(_, kept)| kept);
         WriteFailure {
-            error: io(error),
+            error: Box::new(io(error)),
             kept,
         }
     };
@@ -523,7 +526,7 @@ impl TokenStore for FileStore {
                 map.insert(key, record);
             })
             .await
-            .map_err(|failure| failure.error)
+            .map_err(|failure| *failure.error)
         })
     }
 
@@ -538,7 +541,7 @@ impl TokenStore for FileStore {
                 map.remove(&key);
             })
             .await
-            .map_err(|failure| failure.error)
+            .map_err(|failure| *failure.error)
         })
     }
 
@@ -566,7 +569,7 @@ impl TokenStore for FileStore {
                         map.remove(&owned);
                     })
                     .await
-                    .map_err(|failure| failure.error)
+                    .map_err(|failure| *failure.error)
                 }
             }
         })
