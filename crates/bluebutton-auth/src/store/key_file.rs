@@ -310,4 +310,31 @@ mod tests {
         set_mode(&path, 0o400);
         assert!(load_or_create(&path, None).is_ok());
     }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_key_file_another_user_owns_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut path = dir.path().join("tokens.key");
+        load_or_create(&path, None).unwrap();
+        if rustix::process::geteuid().is_root() {
+            // Root can give the file away.
+            std::os::unix::fs::chown(&path, Some(65534), None).unwrap();
+        } else {
+            // Anyone else: a file root owns stands for another user's key file.
+            path = PathBuf::from("/etc/passwd");
+        }
+        let error = load_or_create(&path, None).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                AuthError::KeyFile {
+                    problem: KeyFileProblem::ForeignOwner { .. },
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        assert!(error.to_string().contains("not by you"), "{error}");
+    }
 }
