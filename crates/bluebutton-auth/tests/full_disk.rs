@@ -137,3 +137,10 @@ async fn an_older_token_in_a_leftover_temp_file_is_not_taken_back() {
     assert_eq!(token.access_token().secret(), "AT-current");
     assert_eq!(temp_files(dir.path()), Vec::<String>::new());
 }
+
+#[tokio::test]
+async fn a_store_whose_folder_does_not_exist_yet_loads_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileStore::new(dir.path().join("later").join("tokens.json")).with_key(key());
+    assert!(store.load("p").await.unwrap().is_none());
+}

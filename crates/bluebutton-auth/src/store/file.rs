@@ -229,6 +229,11 @@ impl FileStore {
         self.shared
             .recovered
             .get_or_try_init(|| async {
+                // No folder yet (it is needed by the first write): no temp file either.
+                let dir = self.path.parent().filter(|d| !d.as_os_str().is_empty());
+                if dir.is_some_and(|dir| !dir.is_dir()) {
+                    return Ok(());
+                }
                 let _os = self.os_lock().await?;
                 let _file = self.shared.file_lock.lock().await;
                 let path = Arc::clone(&self.path);

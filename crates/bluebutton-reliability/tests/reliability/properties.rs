@@ -284,6 +284,7 @@ proptest! {
         let path = dir.join("nested.yaml");
         std::fs::write(&path, &text).unwrap();
         let loaded = bluebutton_config::ConfigLoader::new().file(&path).load();
+        let _ = std::fs::remove_file(&path);
         let too_deep = matches!(loaded, Err(bluebutton_config::ConfigError::TooDeep { .. }));
         // The document itself nests 3 levels at most; the extra list adds `depth` levels.
         if depth + 1 > bluebutton_config::MAX_CONFIG_DEPTH {
