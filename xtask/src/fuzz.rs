@@ -27,6 +27,9 @@ with RUSTC_BOOTSTRAP=1 (set it yourself when running cargo fuzz by hand). See fu
 Runs, per target: RUSTC_BOOTSTRAP=1 cargo fuzz run <target> --sanitizer none \\
     fuzz/corpus/<target> fuzz/seeds/<target> [../shared/fixtures/...] \\
     -- -max_total_time=<seconds> -print_final_stats=1
+Targets: config_parse, config_file (size, depth and repeated-key limits), callback_parse,
+callback_request (the login listener's screening of stray requests), fhir_deserialize,
+bundle_links. One of them: cargo xtask fuzz --seconds 120 --target callback_request
 Crashes are saved in fuzz/artifacts/<target>/; replay one with
     RUSTC_BOOTSTRAP=1 cargo fuzz run <target> --sanitizer none <artifact file>")]
 pub(crate) struct FuzzArgs {

@@ -7,6 +7,8 @@ use oauth2::{AuthorizationCode, CsrfToken};
 use subtle::ConstantTimeEq;
 use url::Url;
 
+use bluebutton_transport::{MAX_SERVER_TEXT_CHARS, sanitize_server_text, sanitize_server_text_opt};
+
 use crate::error::AuthError;
 
 /// Longest accepted callback query string, in bytes.
@@ -109,14 +111,18 @@ impl CallbackQuery {
 
     /// Checks the callback against the expected state and issuer and returns the code.
     ///
-    /// In order: an `iss` parameter (RFC 9207 mix-up defence) that differs from
-    /// `expected_issuer` is [`AuthError::IssuerMismatch`] (compared as strings, ignoring
-    /// one trailing `/` on each side, so the configured base URL `https://host/` matches
-    /// the server's issuer `https://host`); an absent `iss` is accepted (Blue Button never
-    /// sends one). Then an `error` parameter becomes [`AuthError::AccessDenied`],
+    /// In order: the state first, for every callback, error callbacks included (RFC 6749
+    /// section 10.12, RFC 9700 section 4.7): a missing state is [`AuthError::MissingState`], a
+    /// different one (compared in constant time) [`AuthError::StateMismatch`], so a request
+    /// that is not the answer to this authorization request can never end it, not even with
+    /// `error=access_denied`. Then an `iss` parameter (RFC 9207 mix-up defence) that differs
+    /// from `expected_issuer` is [`AuthError::IssuerMismatch`] (compared as strings, ignoring
+    /// one trailing `/` on each side, so the configured base URL `https://host/` matches the
+    /// server's issuer `https://host`); an absent `iss` is accepted (Blue Button never sends
+    /// one). Then an `error` parameter becomes [`AuthError::AccessDenied`],
     /// [`AuthError::BeneficiaryNotFound`] or [`AuthError::AuthorizationFailed`] (so an error
-    /// callback can never reach the token endpoint); then a missing state, a state that
-    /// differs (compared in constant time) and a missing code are errors.
+    /// callback can never reach the token endpoint; its texts sanitised), then a missing code
+    /// is an error.
     pub fn verify_with_issuer(
         &self,
         expected_state: &CsrfToken,
@@ -125,40 +131,49 @@ impl CallbackQuery {
         self.check(expected_state, Some(expected_issuer))
     }
 
-    fn check(
-        &self,
-        expected_state: &CsrfToken,
-        expected_issuer: Option<&Url>,
-    ) -> Result<&AuthorizationCode, AuthError> {
-        if let Some(found) = &self.iss {
-            let trim = |s: &str| s.strip_suffix('/').unwrap_or(s).to_owned();
-            let expected = expected_issuer.map(|url| trim(url.as_str()));
-            if expected.as_deref() != Some(trim(found).as_str()) {
-                return Err(AuthError::IssuerMismatch {
-                    expected,
-                    found: found.clone(),
-                });
-            }
-        }
-        if let Some(error) = &self.error {
-            let description = self.error_description.clone();
-            return Err(match error.as_str() {
-                "access_denied" => AuthError::AccessDenied { description },
-                "not_found" => AuthError::BeneficiaryNotFound { description },
-                _ => AuthError::AuthorizationFailed {
-                    error: error.clone(),
-                    description,
-                },
-            });
-        }
+    /// Whether the callback's `state` is `expected_state` (compared in constant time), or
+    /// why not ([`AuthError::MissingState`], [`AuthError::StateMismatch`]).
+    pub fn check_state(&self, expected_state: &CsrfToken) -> Result<(), AuthError> {
         let state = self.state.as_ref().ok_or(AuthError::MissingState)?;
         let same: bool = state
             .secret()
             .as_bytes()
             .ct_eq(expected_state.secret().as_bytes())
             .into();
-        if !same {
-            return Err(AuthError::StateMismatch);
+        if same {
+            Ok(())
+        } else {
+            Err(AuthError::StateMismatch)
+        }
+    }
+
+    fn check(
+        &self,
+        expected_state: &CsrfToken,
+        expected_issuer: Option<&Url>,
+    ) -> Result<&AuthorizationCode, AuthError> {
+        self.check_state(expected_state)?;
+        if let Some(found) = &self.iss {
+            let trim = |s: &str| s.strip_suffix('/').unwrap_or(s).to_owned();
+            let expected = expected_issuer.map(|url| trim(url.as_str()));
+            if expected.as_deref() != Some(trim(found).as_str()) {
+                return Err(AuthError::IssuerMismatch {
+                    expected,
+                    found: sanitize_server_text(found, MAX_SERVER_TEXT_CHARS),
+                });
+            }
+        }
+        if let Some(error) = &self.error {
+            // Text from the browser's redirect: sanitised before it reaches any message.
+            let description = sanitize_server_text_opt(self.error_description.clone());
+            return Err(match error.as_str() {
+                "access_denied" => AuthError::AccessDenied { description },
+                "not_found" => AuthError::BeneficiaryNotFound { description },
+                _ => AuthError::AuthorizationFailed {
+                    error: sanitize_server_text(error, MAX_SERVER_TEXT_CHARS),
+                    description,
+                },
+            });
         }
         match &self.code {
             Some(code) if !code.secret().is_empty() => Ok(code),
@@ -208,18 +223,19 @@ mod tests {
     }
 
     #[test]
-    fn errors_are_typed_and_checked_first() {
+    fn errors_are_typed_once_the_state_matches() {
         let q = CallbackQuery::parse("error=access_denied&state=zzz").unwrap();
         assert!(matches!(
-            q.verify(&state("other")),
+            q.verify(&state("zzz")),
             Err(AuthError::AccessDenied { description: None })
         ));
-        let q = CallbackQuery::parse("error=not_found").unwrap();
+        let q = CallbackQuery::parse("error=not_found&state=s").unwrap();
         assert!(matches!(
             q.verify(&state("s")),
             Err(AuthError::BeneficiaryNotFound { .. })
         ));
-        let q = CallbackQuery::parse("error=server_error&error_description=oops+now").unwrap();
+        let q =
+            CallbackQuery::parse("error=server_error&error_description=oops+now&state=s").unwrap();
         match q.verify(&state("s")) {
             Err(AuthError::AuthorizationFailed { error, description }) => {
                 assert_eq!(error, "server_error");
@@ -227,6 +243,36 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn an_error_callback_without_the_right_state_is_not_believed() {
+        // RFC 6749 section 10.12: the state is checked before `error` is read.
+        let s = state("s1234567890123456");
+        for (query, missing) in [
+            ("error=access_denied", true),
+            ("error=access_denied&state=other", false),
+            ("error=not_found&error_description=x", true),
+            ("error=server_error&state=", false),
+        ] {
+            let err = CallbackQuery::parse(query).unwrap().verify(&s).unwrap_err();
+            if missing {
+                assert!(matches!(err, AuthError::MissingState), "{query}: {err:?}");
+            } else {
+                assert!(matches!(err, AuthError::StateMismatch), "{query}: {err:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn error_texts_from_the_redirect_are_sanitised() {
+        let q = CallbackQuery::parse(
+            "error=x%1b%5b2J&error_description=a%1b%5d0%3Bt%07%0d%0aforged%c2%9b&state=s",
+        )
+        .unwrap();
+        let shown = q.verify(&state("s")).unwrap_err().to_string();
+        assert!(!shown.chars().any(char::is_control), "{shown:?}");
+        assert!(shown.contains("forged"), "{shown}");
     }
 
     #[test]
@@ -313,10 +359,12 @@ mod tests {
             }
         }
         // Checked before `error`, and without a known issuer any `iss` fails closed.
-        let err = CallbackQuery::parse("error=access_denied&iss=https%3A%2F%2Fevil.example")
-            .unwrap()
-            .verify_with_issuer(&s, &issuer)
-            .unwrap_err();
+        let err = CallbackQuery::parse(
+            "error=access_denied&state=s1234567890123456&iss=https%3A%2F%2Fevil.example",
+        )
+        .unwrap()
+        .verify_with_issuer(&s, &issuer)
+        .unwrap_err();
         assert!(matches!(err, AuthError::IssuerMismatch { .. }));
         let err = with("https%3A%2F%2Fsandbox.bluebutton.cms.gov")
             .verify(&s)

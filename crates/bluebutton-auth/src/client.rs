@@ -336,7 +336,7 @@ fn decode_json<T: serde::de::DeserializeOwned>(
     let de = &mut serde_json::Deserializer::from_slice(response.body());
     serde_path_to_error::deserialize(de).map_err(|e| AuthError::Decode {
         endpoint,
-        path: e.path().to_string(),
+        path: crate::token::server_path(&e),
         message: redacted_json_message(e.inner()),
     })
 }

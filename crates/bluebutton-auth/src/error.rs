@@ -282,6 +282,16 @@ pub enum AuthError {
         /// Why.
         reason: &'static str,
     },
+    /// The token key file cannot be used safely: others can read it, another user owns it,
+    /// or an interrupted creation left it incomplete while tokens sealed with the lost key
+    /// remain.
+    #[error("token key file {}: {problem}", path.display())]
+    KeyFile {
+        /// The key file.
+        path: PathBuf,
+        /// What is wrong, and the fix.
+        problem: KeyFileProblem,
+    },
     /// File-system error of the file store.
     #[error("token file {path}: {source}")]
     StoreIo {
@@ -370,6 +380,39 @@ pub enum SealProblem {
     /// The system random number generator failed while sealing.
     #[error("cannot be encrypted: the system random number generator failed")]
     Randomness,
+}
+
+/// Why a token key file is refused (see [`AuthError::KeyFile`]). Each message says the fix.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum KeyFileProblem {
+    /// Its mode lets the group or others read or write it.
+    #[error(
+        "its mode {mode:04o} lets other users read it: run `chmod 600` on it (and consider the key exposed: log in again after replacing it)"
+    )]
+    ReadableByOthers {
+        /// The permission bits.
+        mode: u32,
+    },
+    /// Another user owns it.
+    #[error(
+        "it is owned by uid {owner}, not by you (uid {user}): use your own key file (--token-key-file), or `chown` it if it is yours"
+    )]
+    ForeignOwner {
+        /// The owner's uid.
+        owner: u32,
+        /// This process's effective uid.
+        user: u32,
+    },
+    /// It is empty or partial (an interrupted creation), and the token file still holds
+    /// tokens sealed with the key that was lost, so replacing the key would orphan them.
+    #[error("it is incomplete ({len} bytes; an interrupted creation), and {} holds tokens sealed with another key: restore the key file, or delete both files and log in again", store.display())]
+    IncompleteWithTokens {
+        /// Its length in bytes.
+        len: usize,
+        /// The token file.
+        store: PathBuf,
+    },
 }
 
 impl AuthError {

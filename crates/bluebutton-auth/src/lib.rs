@@ -62,6 +62,7 @@ mod error;
 mod introspect;
 mod issuer;
 mod locks;
+mod loopback;
 mod manager;
 mod oauth_http;
 mod reply;
@@ -75,9 +76,14 @@ pub use authorize::build_authorize_url;
 pub use bearer::ManagedBearer;
 pub use callback::{CallbackQuery, MAX_CALLBACK_QUERY_BYTES, MAX_CALLBACK_VALUE_BYTES};
 pub use client::{AuthClient, TokenRef};
-pub use error::{AuthError, Endpoint, ReauthReason, SealProblem, TokenResponseProblem};
+pub use error::{
+    AuthError, Endpoint, KeyFileProblem, ReauthReason, SealProblem, TokenResponseProblem,
+};
 pub use introspect::Introspection;
 pub use issuer::Issuer;
+pub use loopback::{
+    MAX_CALLBACK_TARGET_BYTES, ScreenedRequest, StrayRequest, screen_callback_request,
+};
 pub use manager::{DEFAULT_REFRESH_SKEW, OnTokenIssued, TokenManager, TokenRefresher};
 pub use oauth2::{AccessToken, AuthorizationCode, CsrfToken, PkceCodeVerifier, RefreshToken};
 pub use request::{AuthRequest, Lang};
@@ -86,7 +92,7 @@ pub use scope::{
 };
 pub use store::{
     DEFAULT_BUSY_TIMEOUT, FileStore, MemoryStore, SqliteStore, TokenKey, TokenStore, TokenUpdate,
-    UpdateFn,
+    UpdateFn, WriteFaults,
 };
 pub use token::{AuthorizationToken, RefreshStatus};
 pub use userinfo::UserInfo;

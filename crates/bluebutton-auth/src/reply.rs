@@ -6,7 +6,7 @@ use http::StatusCode;
 use serde::Deserialize;
 
 use crate::error::{AuthError, Endpoint, ReauthReason};
-use bluebutton_transport::Secrets;
+use bluebutton_transport::{Secrets, sanitize_server_text, sanitize_server_text_opt};
 
 /// Every error shape the server uses (`{"error"}`, `{"status_code","error","error_description"}`,
 /// `{"detail"}`, `{"status_code","message"}`), leniently.
@@ -52,11 +52,13 @@ pub(crate) fn classify_error(
         };
     }
     let parsed: ErrorShape = serde_json::from_slice(response.body()).unwrap_or_default();
+    // Scrubbed of secrets, then sanitised: these texts reach errors and WARN log lines.
+    let clean = |text: Option<String>| sanitize_server_text_opt(secrets.scrub_opt(text));
     let shape = ErrorShape {
-        error: secrets.scrub_opt(parsed.error),
-        error_description: secrets.scrub_opt(parsed.error_description),
-        detail: secrets.scrub_opt(parsed.detail),
-        message: secrets.scrub_opt(parsed.message),
+        error: clean(parsed.error),
+        error_description: clean(parsed.error_description),
+        detail: clean(parsed.detail),
+        message: clean(parsed.message),
     };
     let description = shape.error_description.clone();
     let text = description
@@ -123,10 +125,12 @@ fn reauth_reason(status: StatusCode, error: &str, text: &str) -> ReauthReason {
     }
 }
 
-/// The first 200 characters of a body, lossily decoded, secrets scrubbed (before cutting, so
-/// no prefix of one survives), whitespace collapsed.
+/// The first 200 characters of a body, lossily decoded, secrets scrubbed (JSON escapes
+/// decoded first, and before cutting, so no prefix of one survives), sanitised, whitespace
+/// collapsed.
 pub(crate) fn excerpt(body: &[u8], secrets: &Secrets) -> String {
-    let text = secrets.scrub(&String::from_utf8_lossy(body));
+    let text = secrets.scrub_body(&String::from_utf8_lossy(body));
+    let text = sanitize_server_text(&text, usize::MAX);
     let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
     match collapsed.char_indices().nth(200) {
         Some((i, _)) => format!("{}...", &collapsed[..i]),

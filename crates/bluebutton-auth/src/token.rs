@@ -377,9 +377,18 @@ impl Raw {
 fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, TokenResponseProblem> {
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|e| TokenResponseProblem::Malformed {
-        path: e.path().to_string(),
+        path: server_path(&e),
         message: redacted_json_message(e.inner()),
     })
+}
+
+/// The JSON path of a decoding error: it names the server's keys, so it is server text and
+/// goes through the transport's sanitiser.
+pub(crate) fn server_path<E>(e: &serde_path_to_error::Error<E>) -> String {
+    bluebutton_transport::sanitize_server_text(
+        &e.path().to_string(),
+        bluebutton_transport::MAX_SERVER_TEXT_CHARS,
+    )
 }
 
 /// serde_json messages can quote input (`invalid type: string "..."`); keep only the
@@ -397,7 +406,10 @@ pub(crate) fn redacted_json_message(e: &serde_json::Error) -> String {
 fn parse_expires_at(at: ExpiresAt) -> Result<OffsetDateTime, TokenResponseProblem> {
     let bad = |s: String| TokenResponseProblem::Malformed {
         path: "expires_at".into(),
-        message: format!("{s:?} is not an ISO 8601 date-time"),
+        message: format!(
+            "{:?} is not an ISO 8601 date-time",
+            bluebutton_transport::sanitize_server_text(&s, 64)
+        ),
     };
     match at {
         ExpiresAt::Text(s) => parse_iso(&s).ok_or_else(|| bad(s)),

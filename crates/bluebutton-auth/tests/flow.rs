@@ -108,8 +108,11 @@ async fn callback_errors_never_reach_the_token_endpoint() {
     let client = client(&server.uri());
     let cases = [
         "error=access_denied&state=STATE",
-        "error=not_found",
-        "error=server_error&error_description=Something+broke",
+        "error=not_found&state=STATE",
+        "error=server_error&error_description=Something+broke&state=STATE",
+        // The state is checked first (RFC 6749 section 10.12): without it, no error is believed.
+        "error=access_denied",
+        "error=access_denied&state=wrong-state-value-123",
         "code=abc",
         "code=abc&state=wrong-state-value-123",
         "state=STATE",

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use bluebutton::{Beneficiary, BlueButton, Config, FileStore, SqliteStore, TokenKey, TokenStore};
-use bluebutton_auth::Issuer;
+use bluebutton_auth::{Issuer, WriteFaults};
 use bluebutton_config::ConfigLoader;
 
 use crate::cli::Cli;
@@ -87,8 +87,9 @@ pub(crate) fn token_key_source(cli: &Cli) -> Result<KeySource, CliError> {
     ))
 }
 
-/// The token key: from `BLUEBUTTON_TOKEN_KEY`, or read from (or created in) its key file.
-fn token_key(cli: &Cli) -> Result<TokenKey, CliError> {
+/// The token key: from `BLUEBUTTON_TOKEN_KEY`, or read from (or created in) its key file. A
+/// key file left empty by an interrupted creation is replaced unless `store` holds tokens.
+fn token_key(cli: &Cli, store: &Path) -> Result<TokenKey, CliError> {
     match token_key_source(cli)? {
         KeySource::Env => TokenKey::from_env()?.ok_or_else(|| CliError::InvalidSetting {
             setting: "BLUEBUTTON_TOKEN_KEY",
@@ -96,7 +97,7 @@ fn token_key(cli: &Cli) -> Result<TokenKey, CliError> {
         }),
         KeySource::File(path, _) => {
             ensure_private_dir(&path)?;
-            Ok(TokenKey::load_or_create(&path)?)
+            Ok(TokenKey::load_or_create_for_store(&path, store)?)
         }
     }
 }
@@ -132,6 +133,25 @@ pub(crate) fn login_key(profile: &str, issuer: &Issuer) -> String {
     format!("{profile} {}", issuer.label())
 }
 
+/// The variable of the test hook that makes token file writes fail (see the crate docs).
+const WRITE_FAULT_VAR: &str = "BLUEBUTTON_TEST_TOKEN_WRITE_FAULT";
+
+/// The write faults the test hook asks for: `enospc` makes every write of the token file fail
+/// at `fsync` with "no space left on device".
+fn injected_write_faults() -> Result<Option<WriteFaults>, CliError> {
+    match std::env::var_os(WRITE_FAULT_VAR) {
+        None => Ok(None),
+        Some(value) if value == "enospc" => {
+            tracing::debug!("test hook: every token file write fails with ENOSPC");
+            Ok(Some(WriteFaults::every_sync_fails()))
+        }
+        Some(_) => Err(CliError::InvalidSetting {
+            setting: WRITE_FAULT_VAR,
+            reason: "the only accepted value is `enospc` (a test hook; unset it)".to_owned(),
+        }),
+    }
+}
+
 /// The client of the configured app, with the token file as its store.
 pub(crate) struct Context {
     /// The client.
@@ -151,11 +171,15 @@ impl Context {
         let path = token_store_path(cli)?;
         ensure_private_dir(&path)?;
         tracing::debug!(token_store = %path.display(), base_url = %config.base_url(), "client");
-        let key = token_key(cli)?;
+        let key = token_key(cli, &path)?;
         let store: Arc<dyn TokenStore> = if is_sqlite_store(&path) {
             Arc::new(SqliteStore::open(&path).await?.with_key(key))
         } else {
-            Arc::new(FileStore::new(path).with_key(key))
+            let mut file_store = FileStore::new(path).with_key(key);
+            if let Some(faults) = injected_write_faults()? {
+                file_store = file_store.with_write_faults(faults);
+            }
+            Arc::new(file_store)
         };
         let issuer = Issuer::from_config(&config);
         let client = BlueButton::builder(config).token_store(store).build()?;

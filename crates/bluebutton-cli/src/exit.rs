@@ -13,7 +13,7 @@ Exit codes:
   0  success
   1  other failure (local file I/O, a failed `fhir check`, the sandbox could not start)
   2  usage or configuration error (bad option, missing or invalid config, rejected client credentials,
-     an invalid token key)
+     an invalid token key, a key file other users can read or another user owns)
   3  authorization error: sign in again with `bluebutton login` (denied, timed out, no token,
      refresh refused, scope not granted, a stored token this key cannot decrypt)
   4  API error (the server answered an error status or an unusable response)
@@ -102,7 +102,9 @@ pub(crate) fn of_auth(error: &AuthError) -> Exit {
         | AuthError::InvalidTokenResponse { .. }
         | AuthError::Decode { .. } => Exit::Api,
         AuthError::Transport { source, .. } => of_transport(source),
-        AuthError::InvalidUrl { .. } | AuthError::InvalidTokenKey { .. } => Exit::Usage,
+        AuthError::InvalidUrl { .. }
+        | AuthError::InvalidTokenKey { .. }
+        | AuthError::KeyFile { .. } => Exit::Usage,
         _ => Exit::Failure,
     }
 }

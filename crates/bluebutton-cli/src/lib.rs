@@ -6,6 +6,14 @@
 //! `coverage`, `userinfo`, `metadata`, `eob`, `export`), inspect the configuration
 //! (`config show`), check FHIR files (`fhir check`) and run the local emulator
 //! (`sandbox serve`). See the crate README for the exit codes.
+//!
+//! # Test hook
+//!
+//! `BLUEBUTTON_TEST_TOKEN_WRITE_FAULT=enospc` makes every write of the token file fail as a
+//! full disk does (ENOSPC from the temp file's `fsync`, through
+//! [`bluebutton_auth::WriteFaults`]), so tests can run the real binary through a rotation whose
+//! write fails. It is read by this program only, is not a `BLUEBUTTON_*` setting of the
+//! configuration, and is never needed outside tests; any other value is refused (exit 2).
 #![deny(missing_docs)]
 
 mod cli;

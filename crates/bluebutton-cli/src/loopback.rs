@@ -1,7 +1,9 @@
 //! The loopback listener of `login` (RFC 8252 section 7.3): receives the browser's redirect on
-//! the configured `callback_url`, hands its query to the login flow and answers with a page
-//! that says how it went. It never redirects anywhere (no open redirector) and serves nothing
-//! but the callback path.
+//! the configured `callback_url`, hands the one request that carries this login's `state` to
+//! the login flow and answers with a page that says how it went. Every other request (another
+//! path or method, no or another `state`, `error=` included) is answered with a page saying
+//! why, logged at debug and ignored: the listener keeps waiting. It never redirects anywhere
+//! (no open redirector) and serves nothing but the callback path.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
@@ -10,6 +12,7 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use bluebutton_auth::{CsrfToken, ScreenedRequest, screen_callback_request};
 use tokio::sync::{mpsc, oneshot};
 use url::{Host, Url};
 
@@ -90,6 +93,8 @@ impl Callback {
 
 struct Shared {
     path: String,
+    /// The state of the pending authorization request: only its callback is handed over.
+    state: CsrfToken,
     callbacks: mpsc::Sender<Callback>,
 }
 
@@ -107,9 +112,10 @@ impl std::fmt::Debug for CallbackServer {
 }
 
 impl CallbackServer {
-    /// Listens on the host and port of `callback_url` (which must be loopback). For
-    /// `localhost`, both `127.0.0.1` and `[::1]` are tried; one is enough.
-    pub(crate) async fn bind(callback_url: &Url) -> Result<Self, CliError> {
+    /// Listens on the host and port of `callback_url` (which must be loopback) for the
+    /// callback carrying `state`. For `localhost`, both `127.0.0.1` and `[::1]` are tried; one
+    /// is enough.
+    pub(crate) async fn bind(callback_url: &Url, state: CsrfToken) -> Result<Self, CliError> {
         let addresses = listen_addresses(callback_url)?;
         let mut listeners = Vec::new();
         let mut first_error = None;
@@ -133,6 +139,7 @@ impl CallbackServer {
         let (sender, callbacks) = mpsc::channel(4);
         let shared = Arc::new(Shared {
             path: callback_url.path().to_owned(),
+            state,
             callbacks: sender,
         });
         let (stop, stopped) = oneshot::channel::<()>();
@@ -202,25 +209,28 @@ impl Drop for CallbackServer {
 }
 
 async fn handle(State(shared): State<Arc<Shared>>, method: Method, uri: Uri) -> Response {
-    if uri.path() != shared.path {
-        return page(
-            StatusCode::NOT_FOUND,
-            "Not found",
-            "This is the Blue Button login callback; nothing else is served here.",
-        );
-    }
-    if method != Method::GET {
-        return page(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "Method not allowed",
-            "The login callback only accepts GET.",
-        );
-    }
-    let (reply, outcome) = oneshot::channel();
-    let callback = Callback {
-        query: uri.query().unwrap_or_default().to_owned(),
-        reply,
+    let target = uri
+        .path_and_query()
+        .map_or_else(|| uri.path(), |target| target.as_str());
+    let query = match screen_callback_request(method.as_str(), target, &shared.path, &shared.state)
+    {
+        ScreenedRequest::Callback(_) => uri.query().unwrap_or_default().to_owned(),
+        ScreenedRequest::Stray(why) => {
+            // The reason never holds a query value; the path is the listener's own or the
+            // stray's, which is not secret.
+            tracing::debug!(%method, path = uri.path(), reason = %why, "ignored a request to the login listener");
+            let status = StatusCode::from_u16(why.status()).unwrap_or(StatusCode::BAD_REQUEST);
+            return page(
+                status,
+                "Not the login callback",
+                &format!(
+                    "This request was ignored: {why}. The login is still waiting for the redirect from Medicare."
+                ),
+            );
+        }
     };
+    let (reply, outcome) = oneshot::channel();
+    let callback = Callback { query, reply };
     if shared.callbacks.send(callback).await.is_err() {
         return page(
             StatusCode::GONE,
@@ -342,7 +352,8 @@ mod tests {
             .find(|p| std::net::TcpListener::bind(("127.0.0.1", *p)).is_ok())
             .unwrap();
         let callback_url = url(&format!("http://127.0.0.1:{port}/cb"));
-        let mut server = CallbackServer::bind(&callback_url).await.unwrap();
+        let state = CsrfToken::new("s".to_owned());
+        let mut server = CallbackServer::bind(&callback_url, state).await.unwrap();
         let client = bluebutton_transport::client_builder()
             .unwrap()
             .build()
@@ -354,6 +365,14 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(other.status(), 404);
+        // A stray request on the callback path is answered and ignored, not handed over.
+        let stray = client
+            .get(format!("http://127.0.0.1:{port}/cb?error=access_denied"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stray.status(), 400);
+        assert!(stray.text().await.unwrap().contains("still waiting"));
 
         let request = tokio::spawn({
             let client = client.clone();

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use url::Url;
 
 use crate::provenance::{ConfigKey, ValueSource};
+use crate::unique_keys::TextPosition;
 
 /// Why a configuration could not be loaded or validated.
 ///
@@ -90,6 +91,46 @@ pub enum ConfigError {
         path: PathBuf,
         /// The parser's error (position and reason, no file content).
         source: serde_yaml::Error,
+    },
+
+    /// The file is larger than [`crate::MAX_CONFIG_FILE_BYTES`] (checked before it is read
+    /// whole, and again while reading).
+    #[error(
+        "config file {path} is larger than the {limit}-byte limit (1 MiB); a configuration is a few hundred bytes: check that this is the right file"
+    )]
+    FileTooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The limit in bytes.
+        limit: u64,
+    },
+
+    /// The file nests deeper than [`crate::MAX_CONFIG_DEPTH`] levels (found by a pre-scan,
+    /// before parsing: deep YAML costs the parser quadratic time).
+    #[error(
+        "config file {path} nests deeper than {limit} levels (at line {line}); a configuration needs at most 3: remove the extra nesting"
+    )]
+    TooDeep {
+        /// The file.
+        path: PathBuf,
+        /// The limit.
+        limit: usize,
+        /// The 1-based line where the limit is passed.
+        line: usize,
+    },
+
+    /// One mapping of the file gives the same key twice (JSON and YAML parsers would keep
+    /// the last one silently).
+    #[error("config file {path}: `{key}` is given twice ({}); keep only one", places(.first, .second))]
+    RepeatedKey {
+        /// The file.
+        path: PathBuf,
+        /// The dotted key.
+        key: String,
+        /// Where it is first given, when known.
+        first: Option<TextPosition>,
+        /// Where it is given again, when known.
+        second: Option<TextPosition>,
     },
 
     /// The document is not a mapping of settings (e.g. a list or a bare string).
@@ -193,6 +234,21 @@ pub enum ConfigError {
         url: Box<Url>,
     },
 
+    /// The callback URL uses plain http for a host that is not loopback: the authorization
+    /// code would cross the network in clear text (RFC 6749 section 3.1.2.1, RFC 8252
+    /// section 7.3).
+    #[error(
+        "{origin}: `{key}` = {url} uses plain http on a host that is not loopback; http is accepted only for loopback hosts (localhost, 127.0.0.0/8, [::1]): use https, or a loopback URL such as http://127.0.0.1:8765/callback"
+    )]
+    InsecureCallbackUrl {
+        /// Where the value came from.
+        origin: ValueSource,
+        /// The dotted key.
+        key: String,
+        /// The URL given (boxed to keep the error small).
+        url: Box<Url>,
+    },
+
     /// A URL setting has a part it must not have (credentials, a query, a fragment).
     #[error("{origin}: `{key}` must not contain {part}")]
     UrlPartNotAllowed {
@@ -228,6 +284,15 @@ fn missing_message(key: ConfigKey, searched: &[ValueSource]) -> String {
         "required setting `{key}` is missing ({looked}); set {spelled} in a config file, the environment variable {}, or the builder",
         key.env_var()
     )
+}
+
+fn places(first: &Option<TextPosition>, second: &Option<TextPosition>) -> String {
+    match (first, second) {
+        (Some(a), Some(b)) => format!("at {a} and again at {b}"),
+        (None, Some(b)) => format!("again at {b}"),
+        (Some(a), None) => format!("first at {a}"),
+        (None, None) => "twice in one mapping".to_owned(),
+    }
 }
 
 /// The kind of a JSON value, for "found …" in messages.

@@ -1,12 +1,14 @@
 //! Reads a configuration file (`.json`, `.yaml`, `.yml`) into a parsed document, with typed errors.
 
-use std::io::ErrorKind;
+use std::io::{ErrorKind, Read as _};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use zeroize::Zeroizing;
 
+use crate::depth::{self, MAX_CONFIG_DEPTH};
 use crate::error::ConfigError;
+use crate::unique_keys::{self, Parsed};
 
 /// The names [`Config::discover`](crate::Config::discover) looks for, in order.
 pub const DISCOVERED_FILE_NAMES: [&str; 3] = [
@@ -29,35 +31,84 @@ fn format_of(path: &Path) -> Option<Format> {
     }
 }
 
+/// The largest config file read, in bytes (1 MiB).
+pub const MAX_CONFIG_FILE_BYTES: u64 = 1024 * 1024;
+
 /// Reads and parses `path` by its extension (checked first, case-insensitively, before the
-/// file is opened).
+/// file is opened). The file's size is checked before it is read, and it is read through a
+/// reader bounded to [`MAX_CONFIG_FILE_BYTES`] (a file that grows, or a device, stops there);
+/// its nesting depth is checked by a pre-scan before parsing; a key repeated in one mapping is
+/// refused.
 pub(crate) fn read_document(path: &Path) -> Result<Value, ConfigError> {
     let owned = || path.to_path_buf();
     let format =
         format_of(path).ok_or_else(|| ConfigError::UnsupportedExtension { path: owned() })?;
-    // The text holds the client secret: wipe it once parsed.
-    let text = Zeroizing::new(std::fs::read_to_string(path).map_err(
-        |source| match source.kind() {
-            ErrorKind::NotFound => ConfigError::FileNotFound {
-                path: owned(),
-                source,
-            },
-            _ => ConfigError::ReadFile {
-                path: owned(),
-                source,
-            },
+    let read_error = |source: std::io::Error| match source.kind() {
+        ErrorKind::NotFound => ConfigError::FileNotFound {
+            path: owned(),
+            source,
         },
-    )?);
+        _ => ConfigError::ReadFile {
+            path: owned(),
+            source,
+        },
+    };
+    let too_large = || ConfigError::FileTooLarge {
+        path: owned(),
+        limit: MAX_CONFIG_FILE_BYTES,
+    };
+    let file = std::fs::File::open(path).map_err(read_error)?;
+    let metadata = file.metadata().map_err(read_error)?;
+    if metadata.len() > MAX_CONFIG_FILE_BYTES {
+        return Err(too_large());
+    }
+    // The text holds the client secret: wipe it once parsed.
+    let mut bytes = Zeroizing::new(Vec::with_capacity(metadata.len() as usize));
+    file.take(MAX_CONFIG_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_error)?;
+    if bytes.len() as u64 > MAX_CONFIG_FILE_BYTES {
+        return Err(too_large());
+    }
+    let text = std::str::from_utf8(&bytes).map_err(|_| {
+        read_error(std::io::Error::new(
+            ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        ))
+    })?;
+    let checked = match format {
+        Format::Json => depth::check_json(text, MAX_CONFIG_DEPTH),
+        Format::Yaml => depth::check_yaml(text, MAX_CONFIG_DEPTH),
+    };
+    checked.map_err(|deep| ConfigError::TooDeep {
+        path: owned(),
+        limit: MAX_CONFIG_DEPTH,
+        line: deep.line,
+    })?;
+    let repeated = |r: unique_keys::Repeated| ConfigError::RepeatedKey {
+        path: owned(),
+        key: r.key,
+        first: r.first,
+        second: r.second,
+    };
     match format {
-        Format::Json => serde_json::from_str(&text).map_err(|source| ConfigError::InvalidJson {
-            path: owned(),
-            source,
-        }),
+        Format::Json => match unique_keys::parse_json(text) {
+            Parsed::Value(value) => Ok(value),
+            Parsed::Repeated(r) => Err(repeated(r)),
+            Parsed::Invalid(source) => Err(ConfigError::InvalidJson {
+                path: owned(),
+                source,
+            }),
+        },
         // yaml_serde refuses documents whose aliases expand too far ("billion laughs").
-        Format::Yaml => serde_yaml::from_str(&text).map_err(|source| ConfigError::InvalidYaml {
-            path: owned(),
-            source,
-        }),
+        Format::Yaml => match unique_keys::parse_yaml(text) {
+            Parsed::Value(value) => Ok(value),
+            Parsed::Repeated(r) => Err(repeated(r)),
+            Parsed::Invalid(source) => Err(ConfigError::InvalidYaml {
+                path: owned(),
+                source,
+            }),
+        },
     }
 }
 

@@ -83,6 +83,7 @@
 
 mod builder;
 mod config;
+mod depth;
 mod endpoints;
 mod env;
 mod environment;
@@ -94,19 +95,22 @@ mod provenance;
 mod retry;
 mod secret;
 mod timeouts;
+mod unique_keys;
 mod validate;
 mod value;
 mod version;
 
 pub use builder::ConfigBuilder;
 pub use config::Config;
+pub use depth::MAX_CONFIG_DEPTH;
 pub use endpoints::Endpoints;
 pub use environment::Environment;
 pub use error::ConfigError;
-pub use file::DISCOVERED_FILE_NAMES;
+pub use file::{DISCOVERED_FILE_NAMES, MAX_CONFIG_FILE_BYTES};
 pub use loader::ConfigLoader;
 pub use provenance::{ConfigKey, ConfigRow, Provenance, ValueSource};
 pub use retry::RetrySettings;
 pub use secret::{ClientSecret, REDACTED};
 pub use timeouts::Timeouts;
+pub use unique_keys::TextPosition;
 pub use version::ApiVersion;

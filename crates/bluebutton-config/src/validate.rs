@@ -71,9 +71,19 @@ fn parse_http_url(at: &At<'_>, text: &str) -> Result<Url, ConfigError> {
     Ok(url)
 }
 
-/// The OAuth redirect URI: an absolute http(s) URL without credentials or fragment (RFC 6749 §3.1.2).
+/// The OAuth redirect URI: an absolute http(s) URL without credentials or fragment (RFC 6749 §3.1.2),
+/// and https unless its host is loopback (RFC 8252 §7.3: the code must not cross a network in
+/// clear text).
 pub(crate) fn callback_url(at: &At<'_>, text: &str) -> Result<Url, ConfigError> {
-    parse_http_url(at, text)
+    let url = parse_http_url(at, text)?;
+    if url.scheme() == "http" && !is_loopback(&url) {
+        return Err(ConfigError::InsecureCallbackUrl {
+            origin: at.origin.clone(),
+            key: at.key.to_owned(),
+            url: Box::new(url),
+        });
+    }
+    Ok(url)
 }
 
 /// A base URL override: https, or plain http for a loopback host only; no query, and no
@@ -242,11 +252,31 @@ mod tests {
         let with_password = callback_url(&a, "https://user:hunter2@example.org/cb").unwrap_err();
         assert!(!format!("{with_password} {with_password:?}").contains("hunter2"));
         assert_eq!(
-            callback_url(&a, "http://example.org/cb?x=1")
+            callback_url(&a, "https://example.org/cb?x=1")
                 .unwrap()
                 .as_str(),
-            "http://example.org/cb?x=1"
+            "https://example.org/cb?x=1"
         );
+        for loopback in [
+            "http://localhost/cb",
+            "http://127.0.0.1:8765/cb",
+            "http://127.9.9.9/cb",
+            "http://[::1]:9000/cb",
+        ] {
+            assert!(callback_url(&a, loopback).is_ok(), "{loopback}");
+        }
+        for remote in [
+            "http://example.org/cb",
+            "http://10.0.0.1/cb",
+            "http://[::2]/cb",
+            "http://localhost.example.org/cb",
+        ] {
+            let err = callback_url(&a, remote).unwrap_err();
+            assert!(
+                matches!(err, ConfigError::InsecureCallbackUrl { .. }),
+                "{remote}: {err:?}"
+            );
+        }
     }
 
     #[test]

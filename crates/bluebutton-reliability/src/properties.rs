@@ -5,8 +5,10 @@
 //! Each function takes raw bytes, as a fuzzer hands them over, and panics only when a property
 //! is broken.
 
-use bluebutton_auth::{CallbackQuery, CsrfToken, MAX_CALLBACK_QUERY_BYTES};
-use bluebutton_config::{Config, ConfigError};
+use bluebutton_auth::{
+    CallbackQuery, CsrfToken, MAX_CALLBACK_QUERY_BYTES, ScreenedRequest, screen_callback_request,
+};
+use bluebutton_config::{Config, ConfigError, ConfigLoader, MAX_CONFIG_FILE_BYTES};
 use bluebutton_fhir::{
     Bundle, Coverage, ExplanationOfBenefit, Patient, Resource, Validate as _, from_json_slice,
     from_json_str, to_json_string,
@@ -129,6 +131,88 @@ pub fn callback_parsing(data: &[u8]) {
             shown.contains("state: \"[redacted]\""),
             "Debug shows the state: {shown}"
         );
+    }
+}
+
+/// The state of the pending login in [`callback_request`]; `STATE` in the input stands for it.
+pub const LOOPBACK_STATE: &str = "fuzz-state-kRQvUvRYlPdjYTr3";
+
+/// The loopback listener's request screening: the first byte picks the method (GET, POST,
+/// HEAD, PUT), the rest is the request target, with `STATE` replaced by the pending state.
+/// Only a GET on `/callback` whose `state` is exactly the pending one is the callback;
+/// everything else is stray with a 4xx status and a reason that shows no query value.
+pub fn callback_request(data: &[u8]) {
+    let Some((&selector, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(rest) else {
+        return;
+    };
+    let method = ["GET", "POST", "HEAD", "PUT"][usize::from(selector % 4)];
+    let target = text.replace("STATE", LOOPBACK_STATE);
+    let state = CsrfToken::new(LOOPBACK_STATE.to_owned());
+    match screen_callback_request(method, &target, "/callback", &state) {
+        ScreenedRequest::Callback(query) => {
+            assert_eq!(method, "GET", "a {method} became the callback");
+            let (path, _) = target.split_once('?').unwrap_or((&target, ""));
+            assert_eq!(path, "/callback", "another path became the callback");
+            assert_eq!(
+                query.state().map(|s| s.secret().as_str()),
+                Some(LOOPBACK_STATE),
+                "a callback without the pending state was accepted"
+            );
+        }
+        ScreenedRequest::Stray(why) => {
+            assert!(matches!(why.status(), 400 | 404 | 405));
+            let shown = why.to_string();
+            assert!(!shown.is_empty());
+            assert!(
+                !shown.contains(LOOPBACK_STATE),
+                "a stray request's reason shows its state"
+            );
+        }
+    }
+}
+
+/// Config file loading with its limits: the bytes written to a `.json` and a `.yaml` file and
+/// loaded. Loading ends in a config or a typed error; a file over
+/// [`MAX_CONFIG_FILE_BYTES`] is always `FileTooLarge`; nesting deeper than
+/// [`bluebutton_config::MAX_CONFIG_DEPTH`] never reaches the parser (`TooDeep`); an accepted
+/// config is usable ([`check_config`]).
+pub fn config_file_loading(data: &[u8]) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let dir = std::env::temp_dir().join(format!("bluebutton-config-fuzz-{}", std::process::id()));
+    if std::fs::create_dir_all(&dir).is_err() {
+        return;
+    }
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    for extension in ["json", "yaml"] {
+        let path = dir.join(format!("case-{n}.{extension}"));
+        if std::fs::write(&path, data).is_err() {
+            continue;
+        }
+        let loaded = ConfigLoader::new().file(&path).load();
+        let _ = std::fs::remove_file(&path);
+        if data.len() as u64 > MAX_CONFIG_FILE_BYTES {
+            assert!(
+                matches!(loaded, Err(ConfigError::FileTooLarge { .. })),
+                "an over-sized file was read"
+            );
+            continue;
+        }
+        if let Err(ConfigError::RepeatedKey {
+            first: Some(first),
+            second: Some(second),
+            ..
+        }) = &loaded
+        {
+            assert!(
+                (first.line, first.column) < (second.line, second.column),
+                "the first place of a repeated key comes after the second"
+            );
+        }
+        check_config(loaded);
     }
 }
 

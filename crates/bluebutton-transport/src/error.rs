@@ -141,7 +141,8 @@ pub enum TransportError {
         url: Box<Url>,
     },
     /// A successful response could not be decoded as the expected JSON type.
-    #[error("could not decode the response of {path} at `{json_path}`: {source}", path = url.path())]
+    #[error("could not decode the response of {path} at `{json_path}`: {reason}", path = url.path(),
+        reason = crate::sanitize_server_text(&source.to_string(), crate::MAX_SERVER_TEXT_CHARS))]
     Decode {
         /// The request URL, query values stripped.
         url: Box<Url>,

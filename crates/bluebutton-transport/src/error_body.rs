@@ -4,6 +4,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+use crate::sanitize::one_line;
 use crate::secrets::Secrets;
 
 /// Bodies longer than this are truncated when kept as text (HTML pages, plain text).
@@ -135,7 +136,15 @@ impl ErrorBody {
     }
 
     /// The most useful human-readable message in the body, if any.
+    ///
+    /// Sanitised ([`crate::sanitize_server_text`]): no control characters, at most
+    /// [`crate::MAX_SERVER_TEXT_CHARS`] characters.
     pub fn message(&self) -> Option<String> {
+        self.raw_message()
+            .map(|m| crate::sanitize_server_text(&m, crate::MAX_SERVER_TEXT_CHARS))
+    }
+
+    fn raw_message(&self) -> Option<String> {
         match self {
             ErrorBody::Detail { detail } => Some(detail.clone()),
             ErrorBody::OAuth {
@@ -184,7 +193,8 @@ impl ErrorBody {
             ErrorBody::OperationOutcome(value) | ErrorBody::Json(value) => {
                 scrub_value(value, &fix);
             }
-            ErrorBody::Html(text) | ErrorBody::Text(text) => fix(text),
+            // Raw text may carry a secret JSON-escaped (`\u0041…`): decoded before scrubbing.
+            ErrorBody::Html(text) | ErrorBody::Text(text) => secrets.scrub_body_in_place(text),
             ErrorBody::Empty => {}
         }
     }
@@ -193,7 +203,7 @@ impl ErrorBody {
 /// A one-line summary: the message, with control characters flattened, truncated.
 impl fmt::Display for ErrorBody {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.message() {
+        match self.raw_message() {
             Some(message) => f.write_str(&one_line(&message, MAX_SUMMARY_CHARS)),
             None => match self {
                 ErrorBody::Empty => f.write_str("empty body"),
@@ -249,31 +259,6 @@ pub(crate) fn truncate(text: &str, max: usize) -> &str {
         end -= 1;
     }
     &text[..end]
-}
-
-/// Collapses whitespace and control characters to single spaces and truncates to `max` characters
-/// (appending `…` when cut).
-pub(crate) fn one_line(text: &str, max: usize) -> String {
-    let mut out = String::with_capacity(text.len().min(max + 3));
-    let mut count = 0;
-    for word in text.split(|c: char| c.is_whitespace() || c.is_control()) {
-        if word.is_empty() {
-            continue;
-        }
-        if count > 0 {
-            out.push(' ');
-            count += 1;
-        }
-        for c in word.chars() {
-            if count >= max {
-                out.push('…');
-                return out;
-            }
-            out.push(c);
-            count += 1;
-        }
-    }
-    out
 }
 
 #[cfg(test)]

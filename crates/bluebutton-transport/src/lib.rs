@@ -61,6 +61,7 @@ mod redact;
 mod request;
 mod response;
 mod retry;
+mod sanitize;
 mod secrets;
 mod transport;
 mod verifier;
@@ -74,7 +75,10 @@ pub use error_body::{ErrorBody, MAX_TEXT_BYTES, OutcomeIssue};
 pub use redact::redact_url;
 pub use request::Request;
 pub use response::Response;
-pub use secrets::{REDACTED, Secrets};
+pub use sanitize::{
+    MAX_SERVER_TEXT_CHARS, has_unsafe_characters, sanitize_server_text, sanitize_server_text_opt,
+};
+pub use secrets::{MIN_SCRUBBED_RUN, REDACTED, Secrets};
 pub use transport::{
     DEFAULT_ACCEPT, SDK_VERSION, Transport, TransportBuilder, X_BLUEBUTTON_SDK,
     X_BLUEBUTTON_SDK_VERSION,

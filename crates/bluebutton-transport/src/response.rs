@@ -50,7 +50,11 @@ impl Response {
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, TransportError> {
         let deserializer = &mut serde_json::Deserializer::from_slice(&self.body);
         serde_path_to_error::deserialize(deserializer).map_err(|error| {
-            let json_path = error.path().to_string();
+            // The path holds the keys of the server's JSON: server text.
+            let json_path = crate::sanitize_server_text(
+                &error.path().to_string(),
+                crate::MAX_SERVER_TEXT_CHARS,
+            );
             TransportError::Decode {
                 url: Box::new(redact_url(&self.url)),
                 json_path,

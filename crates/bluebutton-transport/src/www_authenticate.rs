@@ -62,10 +62,14 @@ impl WwwAuthenticate {
 
 impl fmt::Display for WwwAuthenticate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.scheme)?;
+        // Every part is server text: sanitised before it is shown.
+        let clean = |text: &str| crate::sanitize_server_text(text, crate::MAX_SERVER_TEXT_CHARS);
+        f.write_str(&clean(&self.scheme))?;
         match (&self.error, &self.error_description) {
-            (Some(error), Some(description)) => write!(f, " {error} ({description})"),
-            (Some(error), None) => write!(f, " {error}"),
+            (Some(error), Some(description)) => {
+                write!(f, " {} ({})", clean(error), clean(description))
+            }
+            (Some(error), None) => write!(f, " {}", clean(error)),
             (None, _) => Ok(()),
         }
     }

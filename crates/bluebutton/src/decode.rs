@@ -44,7 +44,11 @@ pub(crate) fn json<T: DeserializeOwned>(
     serde_path_to_error::deserialize(de).map_err(|e| Error::Json {
         operation,
         url: redacted(url),
-        json_path: e.path().to_string(),
+        // The path names the server's keys: server text.
+        json_path: bluebutton_transport::sanitize_server_text(
+            &e.path().to_string(),
+            bluebutton_transport::MAX_SERVER_TEXT_CHARS,
+        ),
         source: e.into_inner(),
     })
 }

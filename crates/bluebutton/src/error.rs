@@ -160,7 +160,8 @@ pub enum Error {
         version: ApiVersion,
     },
     /// A response body is not the expected FHIR resource.
-    #[error("{operation}: cannot decode the FHIR response from {path}: {source}", path = url.path())]
+    #[error("{operation}: cannot decode the FHIR response from {path}: {reason}", path = url.path(),
+        reason = server_text(source))]
     Fhir {
         /// What the client was doing.
         operation: Operation,
@@ -171,7 +172,8 @@ pub enum Error {
         source: FhirError,
     },
     /// A response body is not the expected JSON.
-    #[error("{operation}: cannot decode the JSON response from {path} at `{json_path}`: {source}", path = url.path())]
+    #[error("{operation}: cannot decode the JSON response from {path} at `{json_path}`: {reason}",
+        path = url.path(), reason = server_text(source))]
     Json {
         /// What the client was doing.
         operation: Operation,
@@ -241,4 +243,13 @@ impl Error {
 /// ([`bluebutton_transport::redact_url`]: no credentials or fragment, query values removed).
 pub(crate) fn redacted(url: &Url) -> Box<Url> {
     Box::new(bluebutton_transport::redact_url(url))
+}
+
+/// A parser's message about the server's document (it may quote the document's text),
+/// sanitised by the transport's one sanitiser before it is shown.
+fn server_text(error: &impl std::fmt::Display) -> String {
+    bluebutton_transport::sanitize_server_text(
+        &error.to_string(),
+        bluebutton_transport::MAX_SERVER_TEXT_CHARS,
+    )
 }

@@ -100,8 +100,8 @@ pub use search::{CoverageSearch, EobSearch, MAX_PAGE_SIZE, PatientSearch, Search
 
 pub use bluebutton_auth::{
     AuthError, AuthRequest, AuthorizationToken, CallbackQuery, FileStore, Introspection, Issuer,
-    Lang, MemoryStore, ReauthReason, RefreshStatus, Scope, ScopeAccess, ScopeNeed, ScopeResource,
-    SealProblem, SqliteStore, TokenKey, TokenStore, UserInfo,
+    KeyFileProblem, Lang, MemoryStore, ReauthReason, RefreshStatus, Scope, ScopeAccess, ScopeNeed,
+    ScopeResource, SealProblem, SqliteStore, TokenKey, TokenStore, UserInfo,
 };
 pub use bluebutton_config::{
     ApiVersion, ClientSecret, Config, ConfigBuilder, ConfigError, Environment, RetrySettings,

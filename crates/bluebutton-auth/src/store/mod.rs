@@ -24,13 +24,17 @@
 //! [`MemoryStore`] is private to one process; share tokens between processes through
 //! [`SqliteStore`] or [`FileStore`].
 
+mod faults;
 mod file;
+mod file_recovery;
+mod key_file;
 mod memory;
 mod seal;
 mod sqlite;
 
 use futures_util::future::BoxFuture;
 
+pub use faults::WriteFaults;
 pub use file::FileStore;
 pub use memory::MemoryStore;
 pub use seal::TokenKey;

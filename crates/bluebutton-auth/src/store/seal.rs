@@ -88,37 +88,29 @@ impl TokenKey {
     }
 
     /// The key read from a key file (base64 text, as written by this function), created with a
-    /// new random key (mode 0600 on Unix, never overwritten) when it does not exist yet.
+    /// new random key when it does not exist yet.
+    ///
+    /// Creation is atomic: the key is written to a temp file (mode 0600 on Unix) in the same
+    /// folder, synced, then linked into place without replacing an existing key, so no reader
+    /// ever sees a partial key and processes creating it at once all get the one that won. An
+    /// empty or partial key file (left by an interrupted creation) is replaced. On Unix a key
+    /// file that the group or others can read, or that another user owns, is refused with
+    /// [`AuthError::KeyFile`] (the message says the fix).
+    ///
+    /// When the key protects a token file, use
+    /// [`load_or_create_for_store`](Self::load_or_create_for_store).
     pub fn load_or_create(path: impl AsRef<Path>) -> Result<Self, AuthError> {
-        let path = path.as_ref();
-        let io = |source| AuthError::StoreIo {
-            path: path.to_owned(),
-            source,
-        };
-        match std::fs::read_to_string(path) {
-            Ok(text) => return Self::from_base64(&Zeroizing::new(text)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io(e)),
-        }
-        let key = Self::generate()?;
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        match options.open(path) {
-            Ok(mut file) => {
-                use std::io::Write as _;
-                let text = key.to_base64();
-                file.write_all(text.as_bytes()).map_err(io)?;
-                file.sync_all().map_err(io)?;
-                Ok(key)
-            }
-            // Another process created it first: use theirs.
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                Self::from_base64(&Zeroizing::new(std::fs::read_to_string(path).map_err(io)?))
-            }
-            Err(e) => Err(io(e)),
-        }
+        super::key_file::load_or_create(path.as_ref(), None)
+    }
+
+    /// Like [`load_or_create`](Self::load_or_create) for the key of the token file `store`:
+    /// an empty or partial key file is replaced only when `store` holds no sealed token (those
+    /// were sealed with the lost key); otherwise [`AuthError::KeyFile`] says what to do.
+    pub fn load_or_create_for_store(
+        path: impl AsRef<Path>,
+        store: impl AsRef<Path>,
+    ) -> Result<Self, AuthError> {
+        super::key_file::load_or_create(path.as_ref(), Some(store.as_ref()))
     }
 
     /// The key as URL-safe base64 text without padding (zeroized when dropped).
@@ -357,7 +349,12 @@ mod tests {
             let mode = std::fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
-        std::fs::write(&path, "short").unwrap();
+        std::fs::write(&path, "not a key, at least not base64 text!!").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
         assert!(matches!(
             TokenKey::load_or_create(&path),
             Err(AuthError::InvalidTokenKey { .. })

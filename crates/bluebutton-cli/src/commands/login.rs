@@ -1,5 +1,6 @@
 //! `login`: the RFC 8252 loopback flow. Listen on the callback URL, print (and open) the
-//! authorize URL, wait for the redirect, check `state`, exchange the code, store the token.
+//! authorize URL, wait for the redirect carrying this login's `state` (ignoring stray
+//! requests), exchange the code, store the token.
 
 use std::io::Write;
 
@@ -16,13 +17,14 @@ pub(crate) async fn run(cli: &Cli, args: &LoginArgs) -> Result<Exit, CliError> {
     let context = Context::new(cli).await?;
     let client = &context.client;
     let callback_url = client.config().callback_url().clone();
-    // Listen before showing the URL, so a fast browser cannot arrive before the listener.
-    let mut server = CallbackServer::bind(&callback_url).await?;
-
     let mut request = client.new_auth_request();
     if !args.scopes.is_empty() {
         request = request.with_scopes(args.scopes.iter().cloned());
     }
+    // Listen before showing the URL, so a fast browser cannot arrive before the listener. The
+    // listener hands over only the callback carrying this request's state; stray requests
+    // are answered and ignored until then or the timeout.
+    let mut server = CallbackServer::bind(&callback_url, request.state().clone()).await?;
     let authorize_url = client.authorize_url(&request);
     {
         let mut out = std::io::stdout().lock();

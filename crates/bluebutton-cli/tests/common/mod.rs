@@ -144,6 +144,19 @@ impl Env {
         extra: &[&str],
         env: &[(&str, &Path)],
     ) -> (Outcome, u16, String, String) {
+        let (outcome, status, page, callback, _) = self.login_after_strays(extra, env, &[]);
+        (outcome, status, page, callback)
+    }
+
+    /// Like [`Env::login_as_browser`], first sending a GET to each of `strays` (paths with
+    /// queries, on the callback URL's origin) once the login is listening, as any web page
+    /// could. Also returns each stray's status and page.
+    pub fn login_after_strays(
+        &self,
+        extra: &[&str],
+        env: &[(&str, &Path)],
+        strays: &[String],
+    ) -> (Outcome, u16, String, String, Vec<(u16, String)>) {
         let mut args = vec!["login", "--timeout", "60"];
         args.extend_from_slice(extra);
         let mut command = self.command(&args);
@@ -163,11 +176,22 @@ impl Env {
             authorize.starts_with(self.sandbox.base_url().as_str()),
             "the first line is the authorize URL: {first:?}"
         );
-        let (page_status, page, callback) = self.runtime.block_on(async {
+        let origin = self.callback_url.trim_end_matches("/callback").to_owned();
+        let (page_status, page, callback, stray_pages) = self.runtime.block_on(async {
             let client = bluebutton_transport::client_builder()
                 .expect("builder")
                 .build()
                 .expect("client");
+            let mut stray_pages = Vec::new();
+            for stray in strays {
+                let answer = client
+                    .get(format!("{origin}{stray}"))
+                    .send()
+                    .await
+                    .expect("stray request");
+                let status = answer.status().as_u16();
+                stray_pages.push((status, answer.text().await.expect("stray page")));
+            }
             let redirect = client.get(&authorize).send().await.expect("authorize");
             assert_eq!(
                 redirect.status(),
@@ -181,7 +205,12 @@ impl Env {
             assert!(location.starts_with(&self.callback_url), "{location}");
             let page = client.get(&location).send().await.expect("callback");
             let status = page.status().as_u16();
-            (status, page.text().await.expect("page"), location)
+            (
+                status,
+                page.text().await.expect("page"),
+                location,
+                stray_pages,
+            )
         });
         let mut rest = String::new();
         stdout.read_to_string(&mut rest).expect("rest of stdout");
@@ -198,7 +227,7 @@ impl Env {
             stdout: (first + &rest).into_bytes(),
             stderr: stderr.into_bytes(),
         });
-        (outcome, page_status, page, callback)
+        (outcome, page_status, page, callback, stray_pages)
     }
 
     /// Logs in and checks it worked.

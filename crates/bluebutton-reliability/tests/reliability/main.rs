@@ -8,6 +8,8 @@ mod authorization_checks;
 mod cross_process;
 mod fault_soak;
 mod hostile_input;
+mod local_input;
 mod properties;
 mod refresh_storm;
+mod server_text;
 mod token_checks;

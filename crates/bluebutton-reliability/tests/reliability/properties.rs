@@ -243,6 +243,58 @@ proptest! {
     }
 
     #[test]
+    fn prop_callback_request_arbitrary_bytes(data in prop::collection::vec(any::<u8>(), 0..512)) {
+        properties::callback_request(&data);
+    }
+
+    #[test]
+    fn prop_callback_request_structured(
+        method in 0u8..4,
+        path in prop::sample::select(&["/callback", "/callback/", "/cb", "/favicon.ico", ""][..]),
+        query in callback_query(),
+        with_state in any::<bool>(),
+    ) {
+        let state = if with_state { "&state=STATE" } else { "" };
+        let target = format!("{path}?{query}{state}");
+        let mut data = vec![method];
+        data.extend_from_slice(target.as_bytes());
+        properties::callback_request(&data);
+    }
+
+    #[test]
+    fn prop_config_file_loading_arbitrary_bytes(data in prop::collection::vec(any::<u8>(), 0..256)) {
+        properties::config_file_loading(&data);
+    }
+
+    #[test]
+    fn prop_config_file_loading_nesting(depth in 0usize..200, flow in any::<bool>(), doc in document(CONFIG_KEYS)) {
+        let mut text = serde_yaml::to_string(&doc).unwrap_or_default();
+        text.push_str("extra: ");
+        if flow {
+            text.push_str(&"[".repeat(depth));
+            text.push_str(&"]".repeat(depth));
+        } else {
+            text.push('\n');
+            text.push_str(&"- ".repeat(depth));
+            text.push_str("x\n");
+        }
+        properties::config_file_loading(text.as_bytes());
+        let dir = std::env::temp_dir().join(format!("bluebutton-nesting-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("nested.yaml");
+        std::fs::write(&path, &text).unwrap();
+        let loaded = bluebutton_config::ConfigLoader::new().file(&path).load();
+        let _ = std::fs::remove_file(&path);
+        let too_deep = matches!(loaded, Err(bluebutton_config::ConfigError::TooDeep { .. }));
+        // The document itself nests 3 levels at most; the extra list adds `depth` levels.
+        if depth + 1 > bluebutton_config::MAX_CONFIG_DEPTH {
+            prop_assert!(too_deep, "depth {} accepted", depth);
+        } else if depth + 4 < bluebutton_config::MAX_CONFIG_DEPTH {
+            prop_assert!(!too_deep, "depth {} refused", depth);
+        }
+    }
+
+    #[test]
     fn prop_fhir_deserialization_arbitrary_bytes(data in prop::collection::vec(any::<u8>(), 0..256)) {
         properties::fhir_deserialization(&data);
         properties::bundle_links(&data);
