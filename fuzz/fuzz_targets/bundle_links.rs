@@ -1,9 +1,9 @@
 //! Fuzz target: Bundle link handling (next_link, resolution against the page URL).
-//! The property is shared with the proptest twin in crates/bluebutton-reliability.
+//! The property is shared with the proptest twin in tools/bluebutton-reliability.
 #![no_main]
 
 #[allow(dead_code)]
-#[path = "../../crates/bluebutton-reliability/src/properties.rs"]
+#[path = "../../tools/bluebutton-reliability/src/properties.rs"]
 mod properties;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| properties::bundle_links(data));

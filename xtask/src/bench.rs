@@ -7,6 +7,7 @@
 //! Nothing here is asserted: goals get a verdict in the output, never a failing exit code.
 
 mod cli;
+mod docs;
 mod measure;
 mod python;
 mod report;
@@ -125,9 +126,16 @@ pub(crate) fn run(args: &BenchArgs) -> Result<(), StepFailed> {
     let path = bins.bench_dir.join("results.json");
     let text = serde_json::to_string_pretty(&results).unwrap_or_default();
     std::fs::write(&path, text).map_err(|e| failed("write results.json", e.to_string()))?;
+    let table = report::markdown(&results);
     println!();
-    println!("{}", report::markdown(&results));
+    println!("{table}");
     println!("Results: {}", path.display());
+    let page = docs::page(&table);
+    let docs = workspace_root().join("docs").join("benchmarks.md");
+    std::fs::create_dir_all(workspace_root().join("docs"))
+        .and_then(|()| std::fs::write(&docs, page))
+        .map_err(|e| failed("write docs/benchmarks.md", e.to_string()))?;
+    println!("Written: {}", docs.display());
     Ok(())
 }
 

@@ -1,6 +1,6 @@
 //! `cargo xtask deps`: the dependency policy, checked over `cargo metadata` (no extra tool).
 //!
-//! The policy (see `brief/common.md`): one `reqwest` major version in the normal (non-dev)
+//! The policy: one `reqwest` major version in the normal (non-dev)
 //! dependency graph of the workspace's crates, and none of the banned crates (`backoff`,
 //! `instant`, `serde_yml`, `serde_yaml` proper; `yaml_serde` is the allowed YAML crate) anywhere
 //! in the resolved graph, dev-dependencies included. The RustSec advisory database is not

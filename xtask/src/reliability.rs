@@ -1,5 +1,5 @@
 //! `cargo xtask suite reliability`: the reliability and security suite (the tests of
-//! `crates/bluebutton-reliability`), run with `--nocapture` so every check prints its figures.
+//! `tools/bluebutton-reliability`), run with `--nocapture` so every check prints its figures.
 
 use std::process::{Child, Command, Stdio};
 use std::time::Instant;

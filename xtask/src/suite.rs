@@ -16,7 +16,7 @@ use crate::cmd::{StepFailed, cargo, failed, run_step, runs_ok, target_dir, works
 pub(crate) enum SuiteName {
     /// The official Python SDK against `cargo run --example serve` on 127.0.0.1:8000.
     OfficialSdk,
-    /// The reliability and security suite (crates/bluebutton-reliability), printing its figures.
+    /// The reliability and security suite (tools/bluebutton-reliability), printing its figures.
     Reliability,
     /// The reliability suite's fault soak, `--runs` times in a row while `--burners`
     /// CPU-bound processes run beside it.

@@ -10,7 +10,7 @@
 //!
 //! # Fidelity
 //! Status codes, bodies (including their JSON spacing), headers and validation messages follow the
-//! real server (`shared/spec/bb2-api.md`). Deliberate differences:
+//! real server (as observed on it). Deliberate differences:
 //! - v1 paths serve the same R4 (v2-shaped) resources as v2 and v3; the real v1 is STU3.
 //!   The CapabilityStatement says `4.0.1` on every version, matching what is served.
 //! - One application is registered (client id/secret and redirect URIs from the builder).

@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use bluebutton::blocking::BlueButton;
-use bluebutton::{ApiVersion, ClaimType, Error, ExplanationOfBenefit};
+use bluebutton::{ApiVersion, Error, ExplanationOfBenefit};
 use bluebutton_sandbox::{Approval, Sandbox, SandboxHandle};
 
 fn sandbox(
@@ -86,10 +86,16 @@ fn blocking_client_full_flow_with_paging_and_refresh() {
         .claim_type(kind)
         .all()
         .unwrap();
+    assert!(
+        !filtered.is_empty(),
+        "the filter keeps the claims of that type"
+    );
     assert!(filtered.iter().all(|e| e.claim_type() == Some(kind)));
-    let _: Option<ClaimType> = Some(kind);
+    let expected = eobs.iter().filter(|e| e.claim_type() == Some(kind)).count();
+    assert_eq!(filtered.len(), expected, "and only those");
 
-    assert!(bb.metadata::<bluebutton::CapabilityStatement>().is_ok());
+    let statement = bb.metadata::<bluebutton::CapabilityStatement>().unwrap();
+    assert!(statement.fhir_version.is_some(), "a CapabilityStatement");
     // Once the 1 s token has certainly expired, the next call refreshes it first.
     let before = beneficiary.stored_token().unwrap().unwrap();
     std::thread::sleep(Duration::from_millis(1100));

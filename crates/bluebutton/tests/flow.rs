@@ -240,7 +240,8 @@ async fn v1_serves_json_and_refuses_typed_results() {
         .await
         .unwrap();
     assert_eq!(custom.len(), 2);
-    assert!(bb.metadata::<serde_json::Value>().await.is_ok());
+    let metadata = bb.metadata::<serde_json::Value>().await.unwrap();
+    assert_eq!(metadata["resourceType"], "CapabilityStatement");
 }
 
 #[tokio::test]

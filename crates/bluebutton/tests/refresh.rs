@@ -58,15 +58,17 @@ async fn one_second_tokens_across_thirty_pages_refresh_ahead_without_reuse() {
     );
     // The handle's newest token is the one the sandbox issued last and it still works.
     let newest = beneficiary.token().await.unwrap();
+    let coverage = beneficiary
+        .coverage()
+        .first::<bluebutton::Bundle>()
+        .await
+        .unwrap();
     assert!(
-        beneficiary
-            .coverage()
-            .first::<bluebutton::Bundle>()
-            .await
-            .is_ok()
+        !coverage.entry.is_empty(),
+        "the newest token reads Coverage"
     );
+    assert!(!newest.is_expired());
     assert_eq!(sandbox.counters().refresh_token_reuses, 0);
-    drop(newest);
 }
 
 #[tokio::test]

@@ -1,4 +1,4 @@
-//! `peers.md` section 3, checks 9 to 19: what happens to tokens (origin pinning, URLs, reply
+//! Token security checks (RFC 9700, RFC 6750, RFC 7009): what happens to tokens (origin pinning, URLs, reply
 //! validation, single flight, bounded retry, storage, HTTPS, grants, logout). Check 15 lives in
 //! `tests/redaction.rs`: it needs a process-wide tracing subscriber.
 
@@ -34,7 +34,7 @@ const EOB_PATH: &str = "/v2/fhir/ExplanationOfBenefit/";
 type ProblemCheck = fn(&TokenResponseProblem) -> bool;
 
 #[tokio::test]
-async fn check_09_bearer_pinned_to_origin() {
+async fn bearer_pinned_to_origin() {
     let api = MockServer::start().await;
     let foreign = MockServer::start().await;
     Mock::given(method("GET"))
@@ -113,7 +113,7 @@ async fn check_09_bearer_pinned_to_origin() {
         .expect_err("foreign custom URL");
     assert!(matches!(err, SdkError::InvalidTarget { .. }), "{err:?}");
     println!(
-        "check_09: {refused} credentialed requests to {} other origins (other port host, \
+        "{refused} credentialed requests to {} other origins (other port host, \
          localhost alias, https, userinfo trick, other host) refused before sending; a Bundle \
          next link to another origin ended paging with ForeignNextLink; foreign server hits: \
          {foreign_hits}",
@@ -122,7 +122,7 @@ async fn check_09_bearer_pinned_to_origin() {
 }
 
 #[tokio::test]
-async fn check_10_no_tokens_in_urls() {
+async fn no_tokens_in_urls() {
     let server = MockServer::start().await;
     let access = "ACCESS-url-check-3b1d";
     let refresh = "REFRESH-url-check-8c2e";
@@ -212,7 +212,7 @@ async fn check_10_no_tokens_in_urls() {
             .all(|r| r.url.query_pairs().all(|(k, _)| k != "access_token"))
     );
     println!(
-        "check_10: {} requests of a whole flow (exchange, searches, refresh, revoke): no secret \
+        "{} requests of a whole flow (exchange, searches, refresh, revoke): no secret \
          in any URL; a URL with access_token= refused before sending by the facade ({refused}) \
          and the transport ({err})",
         received.len()
@@ -220,7 +220,7 @@ async fn check_10_no_tokens_in_urls() {
 }
 
 #[tokio::test]
-async fn check_11_token_response_validated() {
+async fn token_response_validated() {
     let server = MockServer::start().await;
     let config = mock_config(&server);
     let (_, client) = auth_client(&config);
@@ -305,14 +305,14 @@ async fn check_11_token_response_validated() {
     );
     assert_eq!(count(&server, "GET", "/v2/fhir/Patient/").await, 0);
     println!(
-        "check_11: {cases} invalid token replies rejected with typed problems (mac, missing \
+        "{cases} invalid token replies rejected with typed problems (mac, missing \
          token_type, missing expires_in, empty access_token, negative expires_in); `bEaReR` \
          accepted; expires_at = receipt + expires_in ({lifetime}); a token without demographic \
          scopes fails Patient search fast ({err}) with 0 requests"
     );
 }
 
-/// `AuthRequest` cannot be cloned (check_03); tests that need the state after handing the request
+/// `AuthRequest` cannot be cloned (verifier_single_use); tests that need the state after handing the request
 /// over take a copy through its session format.
 trait CloneForTest {
     fn clone_for_test(&self) -> Self;
@@ -324,7 +324,7 @@ impl CloneForTest for AuthRequest {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn check_12_single_flight_and_rotation() {
+async fn single_flight_and_rotation() {
     const TASKS: usize = 32;
     let sandbox = Sandbox::builder().start().await.expect("sandbox");
     let config = sb::config(&sandbox).build().expect("config");
@@ -368,7 +368,7 @@ async fn check_12_single_flight_and_rotation() {
     assert!(err.requires_reauthorization(), "{err:?}");
     assert_eq!(sandbox.counters().refresh_token_reuses, 1);
     println!(
-        "check_12: {TASKS} concurrent 401 handlers -> {} refresh POST, 1 new token shared by all, \
+        "{TASKS} concurrent 401 handlers -> {} refresh POST, 1 new token shared by all, \
          refresh token rotated and stored, 0 reuses by the manager; replaying the old refresh \
          token by hand is refused ({err}). Cross-process: see cross_process",
         after.refreshes - before.refreshes
@@ -376,7 +376,7 @@ async fn check_12_single_flight_and_rotation() {
 }
 
 #[tokio::test]
-async fn check_13_reactive_retry_bounded() {
+async fn reactive_retry_bounded() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path(EOB_PATH))
@@ -444,14 +444,14 @@ async fn check_13_reactive_retry_bounded() {
     );
     assert_eq!((gets2, posts2), (1, 1));
     println!(
-        "check_13: always-401 API: {gets} GETs + {posts} refresh POST, second 401 terminal \
+        "always-401 API: {gets} GETs + {posts} refresh POST, second 401 terminal \
          (status 401); invalid_grant on refresh: ReauthorizationRequired, token purged, then \
          TokenNotFound with no request ({gets2} GET, {posts2} POST in all)"
     );
 }
 
 #[tokio::test]
-async fn check_14_code_post_never_retried() {
+async fn code_post_never_retried() {
     let server = MockServer::start().await;
     let config = mock_config(&server); // retry total 3, statuses 500/502/503/504 + 429
     let (_, client) = auth_client(&config);
@@ -509,14 +509,14 @@ async fn check_14_code_post_never_retried() {
         .expect("retried GET");
     assert_eq!(response.attempts(), 3);
     println!(
-        "check_14: code exchange and refresh POSTs answered 503/500/429 ({exchanges} cases): each \
+        "code exchange and refresh POSTs answered 503/500/429 ({exchanges} cases): each \
          sent exactly once; a GET answered 503 twice succeeded on attempt {}",
         response.attempts()
     );
 }
 
 #[tokio::test]
-async fn check_16_token_files_protected() {
+async fn token_files_protected() {
     use std::os::unix::fs::PermissionsExt as _;
     let dir = tempfile::tempdir().unwrap();
     let token = tokens::stored(
@@ -601,7 +601,7 @@ async fn check_16_token_files_protected() {
     assert!(file.load("key-3").await.unwrap().is_some());
     assert!(sqlite.load("key-3").await.unwrap().is_some());
     println!(
-        "check_16: pluggable TokenStore (memory, file, SQLite); file and SQLite stores with a \
+        "pluggable TokenStore (memory, file, SQLite); file and SQLite stores with a \
          TokenKey hold no token in clear text (ChaCha20-Poly1305, record key as AAD); files after \
          5 writes each: {modes:?}, during an update {during_modes:?} (none group/world-accessible); \
          OS-keychain store: not provided (the key can come from one via TokenKey::from_bytes)"
@@ -609,7 +609,7 @@ async fn check_16_token_files_protected() {
 }
 
 #[tokio::test]
-async fn check_17_https_required() {
+async fn https_required() {
     let build = |base: &str| {
         Config::builder()
             .client_id(CLIENT_ID)
@@ -691,9 +691,9 @@ async fn check_17_https_required() {
     assert!(!String::from_utf8_lossy(&post.body).contains(CLIENT_SECRET));
     // No switch to turn certificate checks off, and no accept-anything verifier, anywhere in our
     // sources (rustls's `dangerous()` custom-verifier API itself is fine: the transport uses it
-    // to load the platform verifier lazily; check_17_tls_certificates_are_verified shows that a
+    // to load the platform verifier lazily; tls_certificates_are_verified shows that a
     // self-signed certificate is still refused).
-    let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../crates");
     let hits = scan_sources(
         &crates,
         &[
@@ -704,7 +704,7 @@ async fn check_17_https_required() {
     );
     assert!(hits.is_empty(), "{hits:?}");
     println!(
-        "check_17: {} plain-http non-loopback base URLs refused (InsecureBaseUrl), ftp refused, \
+        "{} plain-http non-loopback base URLs refused (InsecureBaseUrl), ftp refused, \
          {} loopback http URLs allowed; TEST/SANDBOX/PRODUCTION endpoints all https; client \
          secret only in the Basic header; no certificate-verification off switch in crates/",
         insecure.len(),
@@ -741,7 +741,7 @@ fn scan_sources(dir: &std::path::Path, needles: &[&str]) -> Vec<(String, String)
 }
 
 #[tokio::test]
-async fn check_18_no_insecure_grants() {
+async fn no_insecure_grants() {
     let server = MockServer::start().await;
     mount_token(&server, 200, token_body("ACCESS-g", "REFRESH-g")).await;
     Mock::given(method("GET"))
@@ -777,7 +777,7 @@ async fn check_18_no_insecure_grants() {
         BTreeSet::from(["authorization_code".to_owned(), "refresh_token".to_owned()])
     );
     assert_eq!(response_types, BTreeSet::from(["code".to_owned()]));
-    let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../crates");
     let hits = scan_sources(
         &crates,
         &[
@@ -790,13 +790,13 @@ async fn check_18_no_insecure_grants() {
     );
     assert!(hits.is_empty(), "{hits:?}");
     println!(
-        "check_18: grant_type values sent over 3 full flows: {grant_types:?}; response_type: \
+        "grant_type values sent over 3 full flows: {grant_types:?}; response_type: \
          {response_types:?}; no password, client_credentials or implicit call in crates/"
     );
 }
 
 #[tokio::test]
-async fn check_19_logout_revokes() {
+async fn logout_revokes() {
     let server = MockServer::start().await;
     let config = mock_config(&server);
     let (_, client) = auth_client(&config);
@@ -838,13 +838,13 @@ async fn check_19_logout_revokes() {
         .expect_err("revocation failed");
     assert!(store.load("k").await.unwrap().is_none(), "purged anyway");
     println!(
-        "check_19: TokenManager::disconnect: revocation POSTed to /o/revoke/ (token in the body) \
+        "TokenManager::disconnect: revocation POSTed to /o/revoke/ (token in the body) \
          and the token removed; with a failing server ({err}) the token is removed anyway"
     );
 }
 
 #[tokio::test]
-async fn check_19_logout_revokes_facade() {
+async fn logout_revokes_facade() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v2/o/revoke/"))
@@ -868,12 +868,12 @@ async fn check_19_logout_revokes_facade() {
         "Beneficiary::revoke must purge the local token even when revocation fails ({result:?})"
     );
     assert!(result.is_err(), "the revocation failure is reported");
-    println!("check_19 (facade): Beneficiary::revoke with a failing server: purged={purged}");
+    println!("logout_revokes (facade): Beneficiary::revoke with a failing server: purged={purged}");
 }
 
 #[tokio::test]
 async fn revoke_token_is_not_sent_in_url() {
-    // Companion of check_19 and check_10: revoke bodies carry the token, URLs never.
+    // Companion of logout_revokes: revoke bodies carry the token, URLs never.
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .respond_with(ResponseTemplate::new(200))
@@ -907,7 +907,7 @@ async fn revoke_token_is_not_sent_in_url() {
 /// Check 17, behaviourally: the default client refuses a self-signed certificate (a test-only
 /// key and certificate for 127.0.0.1 in `tests/data`), before any HTTP byte is sent.
 #[tokio::test]
-async fn check_17_tls_certificates_are_verified() {
+async fn tls_certificates_are_verified() {
     use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
     use std::io::Read as _;
 
@@ -968,7 +968,7 @@ async fn check_17_tls_certificates_are_verified() {
         "{chain}"
     );
     println!(
-        "check_17 (TLS): a self-signed certificate on https://127.0.0.1:{port} was refused during \
+        "https_required (TLS): a self-signed certificate on https://127.0.0.1:{port} was refused during \
          the handshake ({err}); 0 HTTP bytes reached the server"
     );
 }

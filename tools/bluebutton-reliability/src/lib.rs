@@ -3,7 +3,7 @@
 //! The suite itself is this package's tests (`cargo test -p bluebutton-reliability`, or
 //! `cargo xtask suite reliability`, which adds `--nocapture` so every check prints its figures):
 //!
-//! - `tests/reliability/`: the 19 checks of `peers.md` section 3 (`check_01_…` to `check_19_…`),
+//! - `tests/reliability/`: the security checks of a SMART/OAuth client (RFC 9700, RFC 7636, RFC 9207; one test per check, named after what it checks),
 //!   hostile input (each a typed error, never a panic), property tests (the twins of the
 //!   cargo-fuzz targets in `fuzz/`), the fault soak against the sandbox, the refresh storm and
 //!   the cross-process refresh over one SQLite token store (driving the `refresh-worker`

@@ -1,4 +1,4 @@
-//! `peers.md` section 3, checks 1 to 8: everything up to the code exchange (PKCE, state, the
+//! Authorization security checks (RFC 7636, RFC 6749 section 10.12, RFC 9207, RFC 9700): everything up to the code exchange (PKCE, state, the
 //! callback, the redirect URI, mix-up, `aud`). One named test per check, each printing what it
 //! checked; OAuth traffic goes to wiremock (to see every byte sent) or the sandbox (which
 //! validates like the real server).
@@ -64,7 +64,7 @@ struct IsClone;
 impl<T: Clone> AmbiguousIfClone<IsClone> for T {}
 
 #[tokio::test]
-async fn check_01_pkce_always_s256() {
+async fn pkce_always_s256() {
     let sandbox = Sandbox::builder().start().await.expect("sandbox");
     let mut checked = 0;
     let mut accepted = 0;
@@ -105,14 +105,14 @@ async fn check_01_pkce_always_s256() {
     assert_eq!(all_of(&pairs(&url), "code_challenge_method"), ["S256"]);
     checked += 1;
     println!(
-        "check_01: {checked} authorize URLs (v1, v2, v3, facade; 3 scope sets) all carry one \
+        "{checked} authorize URLs (v1, v2, v3, facade; 3 scope sets) all carry one \
          code_challenge = BASE64URL-NOPAD(SHA256(verifier)) with method S256; {accepted} accepted \
          by the sandbox; the API has no way to ask for `plain`"
     );
 }
 
 #[test]
-fn check_02_pkce_verifier_well_formed() {
+fn pkce_verifier_well_formed() {
     const N: usize = 2000;
     let mut seen = BTreeSet::new();
     let mut raw = Vec::with_capacity(N);
@@ -137,14 +137,14 @@ fn check_02_pkce_verifier_well_formed() {
     // 512,000 fair bits: standard deviation 0.0007; allow 6 of them.
     assert!((ratio - 0.5).abs() < 0.0042, "bit balance {ratio}");
     println!(
-        "check_02: {N} verifiers, length {min_len}..={max_len}, all [A-Za-z0-9-._~], all distinct, \
+        "{N} verifiers, length {min_len}..={max_len}, all [A-Za-z0-9-._~], all distinct, \
          {} random bits each, ones ratio {ratio:.4} over {bits} bits, challenge = S256 unpadded",
         raw[0].len() * 8
     );
 }
 
 #[tokio::test]
-async fn check_03_verifier_single_use() {
+async fn verifier_single_use() {
     // Compile-time: the verifier cannot be cloned (oauth2's PkceCodeVerifier is not Clone), and
     // `exchange_code` takes the AuthRequest by value, so one request backs one exchange.
     <PkceCodeVerifier as AmbiguousIfClone<_>>::check();
@@ -176,7 +176,7 @@ async fn check_03_verifier_single_use() {
     let counters = sandbox.counters();
     assert_eq!(counters.codes_exchanged, 1);
     println!(
-        "check_03: PkceCodeVerifier and AuthRequest are not Clone (compile-time check); exchange \
+        "PkceCodeVerifier and AuthRequest are not Clone (compile-time check); exchange \
          consumes the request; a replay from a copied session is refused by the server \
          ({err}); codes exchanged: {}",
         counters.codes_exchanged
@@ -184,7 +184,7 @@ async fn check_03_verifier_single_use() {
 }
 
 #[tokio::test]
-async fn check_04_state_strong_and_checked() {
+async fn state_strong_and_checked() {
     const N: usize = 2000;
     let mut seen = BTreeSet::new();
     let mut raw = Vec::with_capacity(N);
@@ -251,7 +251,7 @@ async fn check_04_state_strong_and_checked() {
     rejected += 1;
     assert_eq!(count(&server, "POST", TOKEN_PATH).await, 0, "no token POST");
     println!(
-        "check_04: {N} states, {state_bits} random bits each, all distinct, ones ratio \
+        "{N} states, {state_bits} random bits each, all distinct, ones ratio \
          {ratio:.4} over {bits} bits; {rejected} bad callbacks (missing, mismatched, truncated, \
          empty, repeated state; a replay into another session) rejected with 0 token POSTs; \
          compared in constant time (subtle::ConstantTimeEq, not timed here)"
@@ -259,7 +259,7 @@ async fn check_04_state_strong_and_checked() {
 }
 
 #[tokio::test]
-async fn check_05_error_callbacks_never_exchange() {
+async fn error_callbacks_never_exchange() {
     let server = MockServer::start().await;
     mount_token(&server, 200, token_body("a", "r")).await;
     let config = mock_config(&server);
@@ -316,14 +316,14 @@ async fn check_05_error_callbacks_never_exchange() {
     let posts = count(&server, "POST", TOKEN_PATH).await;
     assert_eq!(posts, 0);
     println!(
-        "check_05: {typed} error callbacks (access_denied, not_found, server_error, error with a \
+        "{typed} error callbacks (access_denied, not_found, server_error, error with a \
          code; without this request's state: refused as state errors) gave typed errors; token \
          POSTs: {posts}"
     );
 }
 
 #[tokio::test]
-async fn check_06_redirect_uri_exact() {
+async fn redirect_uri_exact() {
     let server = MockServer::start().await;
     mount_token(&server, 200, token_body("a", "r")).await;
     let callbacks = [
@@ -380,14 +380,14 @@ async fn check_06_redirect_uri_exact() {
     assert_eq!(err.status().map(|s| s.as_u16()), Some(302));
     assert!(elsewhere.received_requests().await.unwrap().is_empty());
     println!(
-        "check_06: {compared} callback URLs: redirect_uri byte-identical in authorize URL and token \
+        "{compared} callback URLs: redirect_uri byte-identical in authorize URL and token \
          POST; redirects never followed (302 to another host: error, 0 requests there). Loopback \
          listener on 127.0.0.1:<ephemeral> is the CLI's job (bluebutton-cli), not checked here"
     );
 }
 
 #[tokio::test]
-async fn check_07_mix_up_defence() {
+async fn mix_up_defence() {
     // BB2 does not implement RFC 9207: its callbacks carry no `iss`.
     let sandbox = Sandbox::builder().start().await.expect("sandbox");
     let config = sb::config(&sandbox).build().expect("config");
@@ -409,7 +409,7 @@ async fn check_07_mix_up_defence() {
         .expect_err("mixed-up response");
     assert!(matches!(err, AuthError::StateMismatch));
     // What we do with an `iss` (RFC 9207): checked against the configured base URL; see
-    // check_07_mix_up_iss_must_match_when_present.
+    // mix_up_iss_must_match_when_present.
     let with_iss = format!("{query}&iss=https%3A%2F%2Fevil.example");
     let parsed = CallbackQuery::parse(&with_iss).expect("iss parses");
     assert!(matches!(
@@ -417,15 +417,15 @@ async fn check_07_mix_up_defence() {
         Err(AuthError::IssuerMismatch { .. })
     ));
     println!(
-        "check_07: BB2 callbacks carry only code+state (no RFC 9207 iss); a response from another \
+        "BB2 callbacks carry only code+state (no RFC 9207 iss); a response from another \
          session/server fails on state; one redirect URI per config (= per server). An `iss` \
          parameter must equal the configured base URL (see \
-         check_07_mix_up_iss_must_match_when_present)"
+         mix_up_iss_must_match_when_present)"
     );
 }
 
 #[test]
-fn check_07_mix_up_iss_must_match_when_present() {
+fn mix_up_iss_must_match_when_present() {
     let request = AuthRequest::new();
     let query = format!(
         "code=abc&state={}&iss=https%3A%2F%2Fevil.example",
@@ -439,7 +439,7 @@ fn check_07_mix_up_iss_must_match_when_present() {
 }
 
 #[tokio::test]
-async fn check_08_smart_aud() {
+async fn smart_aud() {
     let sandbox = Sandbox::builder().start().await.expect("sandbox");
     let config = sb::config(&sandbox).build().expect("config");
     let (transport, client) = auth_client(&config);
@@ -472,9 +472,9 @@ async fn check_08_smart_aud() {
         .expect("smart-configuration");
     let doc: serde_json::Value = smart.json().expect("JSON");
     println!(
-        "check_08: authorize parameters sent: {sent:?}; no `aud` (BB2 ignores it and its \
+        "authorize parameters sent: {sent:?}; no `aud` (BB2 ignores it and its \
          smart-configuration lists capabilities {}); the bearer token is protected by origin \
-         pinning instead (check_09)",
+         pinning instead (bearer_pinned_to_origin)",
         doc["capabilities"]
     );
 }

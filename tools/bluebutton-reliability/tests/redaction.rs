@@ -1,4 +1,4 @@
-//! `peers.md` section 3 check 15: secrets are redacted everywhere. A whole flow against the
+//! Secrets are redacted everywhere. A whole flow against the
 //! sandbox (authorize, exchange, searches, userinfo, refresh after a 401, introspect, revoke,
 //! errors) runs under a global subscriber that captures every event and span of every level
 //! (and the HTTP stack's `log` records); then every secret seen in the flow is searched for in
@@ -40,7 +40,7 @@ fn assert_clean(renderings: &[(String, String)], secrets: &BTreeSet<String>) -> 
 }
 
 #[tokio::test]
-async fn check_15_secrets_redacted_everywhere() {
+async fn secrets_redacted_everywhere() {
     let captured = Captured::default();
     captured
         .subscriber()
@@ -205,7 +205,7 @@ async fn check_15_secrets_redacted_everywhere() {
         "transport spans captured"
     );
     println!(
-        "check_15: {} secrets (client secret, state, verifier, code, {tokens_seen} token pairs) \
+        "{} secrets (client secret, state, verifier, code, {tokens_seen} token pairs) \
          searched in {} Debug/Display renderings of {} public types and errors ({rendered} \
          comparisons) and in {} lines of TRACE output ({traced} comparisons): none found. \
          Serialize of AuthorizationToken/AuthRequest writes secrets by design (storage/session \
