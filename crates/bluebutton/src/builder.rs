@@ -1,11 +1,10 @@
-//! [`BlueButtonBuilder`]: a [`BlueButton`] with your token store, HTTP client, token callback
-//! and paging caps.
+//! [`BlueButtonBuilder`]: a [`BlueButton`] with your token store, HTTP client, token manager
+//! settings and paging caps.
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
-use bluebutton_auth::{AuthClient, AuthorizationToken, MemoryStore, TokenManager, TokenStore};
+use bluebutton_auth::{AuthClient, MemoryStore, TokenManager, TokenStore};
 use bluebutton_config::Config;
 use bluebutton_transport::Transport;
 
@@ -13,7 +12,8 @@ use crate::client::{BlueButton, Shared};
 use crate::error::Error;
 use crate::paging::PageLimits;
 
-type Callback = Arc<dyn Fn(&str, &AuthorizationToken) + Send + Sync>;
+/// Settings applied to the token manager when the client is built.
+type ManagerSettings = Box<dyn FnOnce(TokenManager) -> TokenManager + Send>;
 
 /// Builds a [`BlueButton`]; every setting has a default.
 ///
@@ -28,7 +28,9 @@ type Callback = Arc<dyn Fn(&str, &AuthorizationToken) + Send + Sync>;
 ///     .build()?;
 /// let bb = BlueButton::builder(config)
 ///     .token_store(Arc::new(MemoryStore::new()))
-///     .on_token_issued(|key, token| println!("new token for {key}, expires {}", token.expires_at()))
+///     .token_manager(|tokens| {
+///         tokens.on_token_issued(|key, token| println!("new token for {key}, expires {}", token.expires_at()))
+///     })
 ///     .page_limits(PageLimits::default().max_pages(100))
 ///     .build()?;
 /// # let _ = bb; Ok::<(), bluebutton::Error>(())
@@ -39,8 +41,7 @@ pub struct BlueButtonBuilder {
     store: Option<Arc<dyn TokenStore>>,
     transport: Option<Transport>,
     reqwest_client: Option<reqwest::Client>,
-    on_token_issued: Option<Callback>,
-    refresh_skew: Option<Duration>,
+    manager_settings: Option<ManagerSettings>,
     limits: PageLimits,
 }
 
@@ -51,8 +52,7 @@ impl BlueButtonBuilder {
             store: None,
             transport: None,
             reqwest_client: None,
-            on_token_issued: None,
-            refresh_skew: None,
+            manager_settings: None,
             limits: PageLimits::default(),
         }
     }
@@ -92,20 +92,15 @@ impl BlueButtonBuilder {
         self
     }
 
-    /// Called with the key and the token after each new token is stored (code exchange or
-    /// refresh), e.g. to save it in your database. It must not block.
-    pub fn on_token_issued(
+    /// Settings of the token manager ([`TokenManager`]: the refresh skew with
+    /// [`with_skew`](TokenManager::with_skew), an on-token-issued callback with
+    /// [`on_token_issued`](TokenManager::on_token_issued), ...), applied to the manager built
+    /// from the config when the client is built.
+    pub fn token_manager(
         mut self,
-        callback: impl Fn(&str, &AuthorizationToken) + Send + Sync + 'static,
+        configure: impl FnOnce(TokenManager) -> TokenManager + Send + 'static,
     ) -> Self {
-        self.on_token_issued = Some(Arc::new(callback));
-        self
-    }
-
-    /// Refresh access tokens this long before they expire (default 60 s), and for each token
-    /// at most half its lifetime, so short-lived tokens do not refresh before every request.
-    pub fn refresh_skew(mut self, skew: Duration) -> Self {
-        self.refresh_skew = Some(skew);
+        self.manager_settings = Some(Box::new(configure));
         self
     }
 
@@ -131,11 +126,8 @@ impl BlueButtonBuilder {
             .store
             .unwrap_or_else(|| Arc::new(MemoryStore::new()) as Arc<dyn TokenStore>);
         let mut tokens = TokenManager::from_config(&config, auth.clone(), store);
-        if let Some(skew) = self.refresh_skew {
-            tokens = tokens.with_skew(skew);
-        }
-        if let Some(callback) = self.on_token_issued {
-            tokens = tokens.on_token_issued(move |key, token| callback(key, token));
+        if let Some(configure) = self.manager_settings {
+            tokens = configure(tokens);
         }
         let endpoints = config.endpoints();
         Ok(BlueButton {
@@ -157,7 +149,7 @@ impl fmt::Debug for BlueButtonBuilder {
             .field("config", &self.config)
             .field("custom_store", &self.store.is_some())
             .field("custom_transport", &self.transport.is_some())
-            .field("on_token_issued", &self.on_token_issued.is_some())
+            .field("custom_token_manager", &self.manager_settings.is_some())
             .field("limits", &self.limits)
             .finish_non_exhaustive()
     }

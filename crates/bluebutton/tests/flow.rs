@@ -16,7 +16,9 @@ async fn full_flow_authorize_exchange_and_every_call() {
     let issued = Arc::new(Mutex::new(Vec::new()));
     let seen = issued.clone();
     let bb = BlueButton::builder(common::config(&sandbox, ApiVersion::V2))
-        .on_token_issued(move |key, _| seen.lock().unwrap().push(key.to_owned()))
+        .token_manager(move |tokens| {
+            tokens.on_token_issued(move |key, _| seen.lock().unwrap().push(key.to_owned()))
+        })
         .build()
         .unwrap();
 

@@ -82,7 +82,7 @@ async fn expired_tokens_mid_pagination_get_one_refresh_and_one_replay_per_page()
     // No skew: the client believes its token is fine; the sandbox clock says it expired, so
     // every page meets a 401 invalid_token, refreshes once and replays once.
     let bb = BlueButton::builder(common::config(&sandbox, ApiVersion::V2))
-        .refresh_skew(Duration::ZERO)
+        .token_manager(|tokens| tokens.with_skew(Duration::ZERO))
         .build()
         .unwrap();
     let beneficiary = common::connect(&bb).await;
@@ -126,7 +126,7 @@ async fn expired_tokens_mid_pagination_get_one_refresh_and_one_replay_per_page()
 async fn concurrent_calls_after_expiry_refresh_once() {
     let sandbox = common::start(Sandbox::builder().claims_per_beneficiary(4)).await;
     let bb = BlueButton::builder(common::config(&sandbox, ApiVersion::V2))
-        .refresh_skew(Duration::ZERO)
+        .token_manager(|tokens| tokens.with_skew(Duration::ZERO))
         .build()
         .unwrap();
     let beneficiary = common::connect(&bb).await;
@@ -156,7 +156,7 @@ async fn refresh_off_keeps_the_401() {
         .build()
         .unwrap();
     let bb = BlueButton::builder(config)
-        .refresh_skew(Duration::ZERO)
+        .token_manager(|tokens| tokens.with_skew(Duration::ZERO))
         .build()
         .unwrap();
     let beneficiary = common::connect(&bb).await;

@@ -58,16 +58,18 @@ async fn secrets_redacted_everywhere() {
     let store = Arc::new(MemoryStore::new());
     let bb = BlueButton::builder(config.clone())
         .token_store(store.clone() as Arc<dyn TokenStore>)
-        .on_token_issued({
+        .token_manager({
             let issued = issued.clone();
-            move |_key, token| {
-                issued.lock().unwrap().push((
-                    token.access_token().secret().clone(),
-                    token
-                        .refresh_token()
-                        .map(|r| r.secret().clone())
-                        .unwrap_or_default(),
-                ));
+            move |tokens| {
+                tokens.on_token_issued(move |_key, token| {
+                    issued.lock().unwrap().push((
+                        token.access_token().secret().clone(),
+                        token
+                            .refresh_token()
+                            .map(|r| r.secret().clone())
+                            .unwrap_or_default(),
+                    ));
+                })
             }
         })
         .build()

@@ -64,15 +64,16 @@ async fn run(args: &Args) -> Result<(), BenchError> {
     let issued: Issued = Arc::default();
     let record = Arc::clone(&issued);
     let bb = BlueButton::builder(args.app.config()?)
-        .refresh_skew(skew)
-        .on_token_issued(move |key, token| {
-            if let Ok(mut issued) = record.lock() {
-                issued.push((
-                    key.to_owned(),
-                    OffsetDateTime::now_utc(),
-                    token.expires_at(),
-                ));
-            }
+        .token_manager(move |tokens| {
+            tokens.with_skew(skew).on_token_issued(move |key, token| {
+                if let Ok(mut issued) = record.lock() {
+                    issued.push((
+                        key.to_owned(),
+                        OffsetDateTime::now_utc(),
+                        token.expires_at(),
+                    ));
+                }
+            })
         })
         .build()
         .map_err(BenchError::client("client"))?;
