@@ -4,7 +4,7 @@
 use std::fmt;
 use std::sync::{Mutex, PoisonError};
 
-use bluebutton_transport::{BearerSource, BoxFuture, CredentialError};
+use bluebutton_transport::{BearerSource, BoxFuture, CredentialError, WwwAuthenticate};
 use oauth2::AccessToken;
 use zeroize::Zeroizing;
 
@@ -19,8 +19,10 @@ use crate::token::AuthorizationToken;
 ///   tried again within this request: the current token is used while it is valid.
 /// - A 401 `invalid_token` is replayed with the stored token when another task or process
 ///   has replaced the refused one (no refresh of its own); when the refused token is still the
-///   stored one, it is refreshed (if automatic refresh is on), at most once per request. The
-///   transport bounds the replays ([`bluebutton_transport::MAX_REPLAYS`]).
+///   stored one, it is refreshed (if automatic refresh is on): once per request when the
+///   server calls the token invalid, again when it says the token has expired (it arrived too
+///   late for its lifetime). The transport bounds the replays
+///   ([`bluebutton_transport::MAX_REPLAYS`]).
 ///
 /// Its errors are [`AuthError`]s: downcast the source of
 /// [`TransportError::Credentials`](bluebutton_transport::TransportError::Credentials).
@@ -39,8 +41,8 @@ struct State {
     last: Option<AuthorizationToken>,
     /// A refresh failed in this request.
     refresh_failed: bool,
-    /// A refused token was refreshed in this request (at most once: a server that refuses
-    /// the token it has just issued is not asked again).
+    /// A refused token was refreshed in this request (at most once for a token the server
+    /// calls invalid: a server that refuses the token it has just issued is not asked again).
     refreshed_after_refusal: bool,
 }
 
@@ -98,7 +100,7 @@ impl<'a> ManagedBearer<'a> {
         Ok(current.token)
     }
 
-    async fn on_rejected(&self, refused: &str) -> Result<bool, AuthError> {
+    async fn on_rejected(&self, refused: &str, expired: bool) -> Result<bool, AuthError> {
         let refused = AccessToken::new(refused.to_owned());
         let next = if self.manager.refresh_on_expire() {
             let newer = self.manager.newer_than(self.key, &refused).await?;
@@ -108,7 +110,10 @@ impl<'a> ManagedBearer<'a> {
             };
             match newer {
                 Some(token) => Some(token),
-                None if failed || refreshed => None,
+                // A token the server says has *expired* (it reached the server later than its
+                // lifetime allowed, e.g. a slow network) is worth another refresh; one it
+                // calls invalid, once it has been refreshed, is not.
+                None if failed || (refreshed && !expired) => None,
                 None => {
                     self.state().refreshed_after_refusal = true;
                     Some(self.manager.refresh_rejected(self.key, &refused).await?)
@@ -138,8 +143,16 @@ impl BearerSource for ManagedBearer<'_> {
         })
     }
 
-    fn rejected<'b>(&'b self, token: &'b str) -> BoxFuture<'b, Result<bool, CredentialError>> {
-        Box::pin(async move { self.on_rejected(token).await.map_err(CredentialError::from) })
+    fn rejected<'b>(
+        &'b self,
+        token: &'b str,
+        challenge: &'b WwwAuthenticate,
+    ) -> BoxFuture<'b, Result<bool, CredentialError>> {
+        Box::pin(async move {
+            self.on_rejected(token, challenge.says_expired())
+                .await
+                .map_err(CredentialError::from)
+        })
     }
 }
 

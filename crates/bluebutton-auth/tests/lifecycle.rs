@@ -408,6 +408,7 @@ impl bluebutton_transport::BearerSource for AlwaysAnother {
     fn rejected<'a>(
         &'a self,
         _token: &'a str,
+        _challenge: &'a bluebutton_transport::WwwAuthenticate,
     ) -> bluebutton_transport::BoxFuture<'a, Result<bool, bluebutton_transport::CredentialError>>
     {
         Box::pin(async { Ok(true) })
@@ -449,4 +450,55 @@ async fn a_bearer_failure_is_the_managers_error_and_sends_nothing() {
         Some(AuthError::TokenNotFound { .. })
     ));
     assert_eq!(posts_to(&server, "/v2/fhir/Patient/").await, 0);
+}
+
+#[tokio::test]
+async fn a_token_that_expired_on_the_way_is_refreshed_again_within_the_replay_bound() {
+    let server = MockServer::start().await;
+    let bodies = std::sync::atomic::AtomicUsize::new(0);
+    Mock::given(method("POST"))
+        .and(path("/v2/o/token/"))
+        .respond_with(move |_: &wiremock::Request| {
+            let n = bodies.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            ResponseTemplate::new(200)
+                .set_body_json(token_body(&format!("AT-{n}"), &format!("RT-{n}")))
+        })
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v2/fhir/Patient/"))
+        .and(header("authorization", "Bearer AT-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("{}"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v2/fhir/Patient/"))
+        .respond_with(ResponseTemplate::new(401).insert_header(
+            "www-authenticate",
+            r#"Bearer realm="api",error="invalid_token",error_description="The access token has expired.""#,
+        ))
+        .mount(&server)
+        .await;
+    let (manager, store) = manager(&server);
+    store
+        .save("k", &token_expiring("AT", "RT", 3000))
+        .await
+        .unwrap();
+    let transport = Transport::new(&config(&server.uri())).unwrap();
+    let bearer = manager.bearer("k");
+    let response = transport
+        .send_with_bearer(data_request(&server), &bearer)
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        posts_to(&server, "/v2/o/token/").await,
+        2,
+        "one refresh per expired token"
+    );
+    assert_eq!(
+        posts_to(&server, "/v2/fhir/Patient/").await,
+        3,
+        "two replays"
+    );
 }

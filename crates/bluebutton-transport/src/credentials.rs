@@ -7,6 +7,8 @@ use std::pin::Pin;
 
 use zeroize::Zeroizing;
 
+use crate::www_authenticate::WwwAuthenticate;
+
 /// A boxed, sendable future (the same type as `futures_util::future::BoxFuture`).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -34,8 +36,12 @@ pub trait BearerSource: Send + Sync {
     /// never logged).
     fn bearer(&self) -> BoxFuture<'_, Result<Zeroizing<String>, CredentialError>>;
 
-    /// The server refused `token` with 401 `invalid_token`. Return `true` when another token
-    /// should be tried (a newer one is stored, or one was obtained by refreshing), `false` to
-    /// give the 401 to the caller.
-    fn rejected<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<bool, CredentialError>>;
+    /// The server refused `token` with 401 `invalid_token` (its `challenge` says why). Return
+    /// `true` when another token should be tried (a newer one is stored, or one was obtained
+    /// by refreshing), `false` to give the 401 to the caller.
+    fn rejected<'a>(
+        &'a self,
+        token: &'a str,
+        challenge: &'a WwwAuthenticate,
+    ) -> BoxFuture<'a, Result<bool, CredentialError>>;
 }

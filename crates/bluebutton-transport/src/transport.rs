@@ -554,18 +554,18 @@ impl AttemptAuth<'_> {
         {
             return Ok(false);
         }
-        let invalid_token = response
+        let challenge = response
             .headers
             .get(WWW_AUTHENTICATE)
             .and_then(|value| value.to_str().ok())
             .and_then(WwwAuthenticate::parse)
-            .is_some_and(|challenge| challenge.is_invalid_token());
-        if !invalid_token {
+            .filter(WwwAuthenticate::is_invalid_token);
+        let Some(challenge) = challenge else {
             return Ok(false);
-        }
+        };
         let again = self
             .source
-            .rejected(token)
+            .rejected(token, &challenge)
             .await
             .map_err(Failure::Credentials)?;
         if again {

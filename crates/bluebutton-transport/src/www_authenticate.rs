@@ -53,6 +53,16 @@ impl WwwAuthenticate {
         Some(challenge)
     }
 
+    /// True for an `invalid_token` challenge whose description says the token has expired
+    /// (the server's "The access token has expired."), as opposed to revoked or unknown.
+    pub fn says_expired(&self) -> bool {
+        self.is_invalid_token()
+            && self
+                .error_description
+                .as_deref()
+                .is_some_and(|d| d.to_ascii_lowercase().contains("expired"))
+    }
+
     /// True for a `Bearer` challenge with `error="invalid_token"`: the token is expired, revoked
     /// or unknown, so refreshing (or re-authorizing) may help, unlike a 403.
     pub fn is_invalid_token(&self) -> bool {
