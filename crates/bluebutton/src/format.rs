@@ -115,31 +115,25 @@ impl FromBody for Resource {
     }
 }
 
-impl Sealed for serde_json::Value {}
-impl FromBody for serde_json::Value {
-    const R4_ONLY: bool = false;
-    fn from_body(
-        operation: Operation,
-        url: &Url,
-        _: StatusCode,
-        body: Bytes,
-    ) -> Result<Self, Error> {
-        decode::json(operation, url, &body)
-    }
+/// Plain JSON documents, for any API version, with the JSON path of a decoding error.
+macro_rules! json_format {
+    ($($ty:ty),*) => {$(
+        impl Sealed for $ty {}
+        impl FromBody for $ty {
+            const R4_ONLY: bool = false;
+            fn from_body(
+                operation: Operation,
+                url: &Url,
+                _: StatusCode,
+                body: Bytes,
+            ) -> Result<Self, Error> {
+                decode::json(operation, url, &body)
+            }
+        }
+    )*};
 }
 
-impl Sealed for UserInfo {}
-impl FromBody for UserInfo {
-    const R4_ONLY: bool = false;
-    fn from_body(
-        operation: Operation,
-        url: &Url,
-        _: StatusCode,
-        body: Bytes,
-    ) -> Result<Self, Error> {
-        decode::json(operation, url, &body)
-    }
-}
+json_format!(serde_json::Value, UserInfo);
 
 impl Sealed for Bytes {}
 impl FromBody for Bytes {
