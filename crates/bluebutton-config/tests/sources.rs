@@ -347,23 +347,6 @@ fn unknown_keys_are_reported_by_dotted_path() {
 }
 
 #[test]
-fn describe_rows_for_config_show() {
-    let config = ConfigLoader::new()
-        .file("tests/data/python/json/sample-config-w-retry.json")
-        .env_vars([
-            ("BLUEBUTTON_CLIENT_SECRET", "TOP-SECRET-42"),
-            ("BLUEBUTTON_CONNECT_TIMEOUT", "2"),
-        ])
-        .overrides(Config::builder().retry_jitter(true))
-        .load()
-        .unwrap();
-    let rows: Vec<String> = config.describe().iter().map(ToString::to_string).collect();
-    let rendered = rows.join("\n");
-    assert!(!rendered.contains("TOP-SECRET-42"));
-    insta::assert_snapshot!(rendered);
-}
-
-#[test]
 fn from_env_reads_the_process_environment_without_mutating_it() {
     // The process environment is whatever the test runner has; both entry points must agree.
     let direct = Config::from_env()
