@@ -57,19 +57,9 @@ impl Config {
 
     /// The first of `.bluebutton-config.json`, `.bluebutton-config.yaml`, `.bluebutton-config.yml`
     /// in the current directory (if any), with the `BLUEBUTTON_*` environment variables on top.
+    /// ([`ConfigLoader::discover_in`] looks in another directory.)
     pub fn discover() -> Result<Config, ConfigError> {
         ConfigLoader::new().discover_cwd().process_env().load()
-    }
-
-    /// Like [`Config::discover`], but in `dir` and with the given variables instead of the
-    /// process environment (for tests and embedding).
-    pub fn discover_in<I, K, V>(dir: impl AsRef<Path>, vars: I) -> Result<Config, ConfigError>
-    where
-        I: IntoIterator<Item = (K, V)>,
-        K: Into<String>,
-        V: Into<String>,
-    {
-        ConfigLoader::new().discover_in(dir).env_vars(vars).load()
     }
 
     /// The `BLUEBUTTON_*` variables of the process environment only.
