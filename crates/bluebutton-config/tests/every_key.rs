@@ -1,5 +1,6 @@
 //! Every setting of the key table loads from a file under each of its spellings (snake_case,
-//! as the Python SDK writes them, and the camelCase of the Node SDK), in JSON and in YAML.
+//! as the Python SDK writes them, and the camelCase of the Node SDK), in JSON and in YAML, and
+//! from its `BLUEBUTTON_*` environment variable.
 
 use std::path::Path;
 use std::time::Duration;
@@ -164,4 +165,32 @@ fn each_camel_case_key_alone_loads_in_a_snake_case_file() {
         assert_eq!(config.source_of(key), &ValueSource::Value, "{key}");
         assert_samples(&config, key.camel_path());
     }
+}
+
+#[test]
+fn every_key_loads_from_its_environment_variable() {
+    let vars: Vec<(&str, String)> = ConfigKey::ALL
+        .into_iter()
+        .map(|key| {
+            let text = match sample(key) {
+                Value::String(text) => text,
+                Value::Array(items) => items
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                other => other.to_string(),
+            };
+            (key.env_var(), text)
+        })
+        .collect();
+    let config = Config::from_env_vars(vars).unwrap();
+    for key in ConfigKey::ALL {
+        assert_eq!(
+            config.source_of(key),
+            &ValueSource::Env(key.env_var().to_owned()),
+            "{key}"
+        );
+    }
+    assert_samples(&config, "environment");
 }
