@@ -28,10 +28,10 @@ pub struct ConfigBuilder {
 
 macro_rules! define_inputs {
     (
-        top { $( $(#[doc = $tdoc:literal])* $tkey:ident $tfield:ident : $tkind:ident
+        top { $( $tkey:ident $tfield:ident : $tkind:ident
                  = $tsnake:literal $(/ $tcamel:literal)? , $tenv:literal ; )* }
         $( $group:ident = $gsnake:literal / $gcamel:literal , $gexpected:literal {
-            $( $(#[doc = $doc:literal])* $key:ident $field:ident : $kind:ident
+            $( $key:ident $field:ident : $kind:ident
                = $snake:literal $(/ $camel:literal)? , $env:literal ; )*
         } )*
     ) => {

@@ -6,47 +6,47 @@ use std::fmt;
 /// Calls `$then!` with the table of every setting, in display order.
 ///
 /// Each row is `Key field: Kind = "snake" / "camel", "ENV_VAR";` (the alias is left out where
-/// both spellings agree). Top-level settings come first, then each nested group with both its
+/// both spellings agree); the documentation of each [`ConfigKey`] is written from its row. Top-level settings come first, then each nested group with both its
 /// spellings and what a wrong value of the group is told it must be.
 macro_rules! with_settings {
     ($then:ident) => {
         $then! {
             top {
-                /// `client_id` / `clientId` / `BLUEBUTTON_CLIENT_ID`
-                ClientId client_id: Text = "client_id" / "clientId", "BLUEBUTTON_CLIENT_ID";
-                /// `client_secret` / `clientSecret` / `BLUEBUTTON_CLIENT_SECRET`
-                ClientSecret client_secret: Secret = "client_secret" / "clientSecret", "BLUEBUTTON_CLIENT_SECRET";
-                /// `callback_url` / `callbackUrl` / `BLUEBUTTON_CALLBACK_URL`
-                CallbackUrl callback_url: CallbackUrl = "callback_url" / "callbackUrl", "BLUEBUTTON_CALLBACK_URL";
-                /// `environment` / `BLUEBUTTON_ENVIRONMENT`
-                Environment environment: EnvironmentName = "environment", "BLUEBUTTON_ENVIRONMENT";
-                /// `base_url` / `baseUrl` / `BLUEBUTTON_BASE_URL`
-                BaseUrl base_url: BaseUrl = "base_url" / "baseUrl", "BLUEBUTTON_BASE_URL";
-                /// `version` / `BLUEBUTTON_VERSION`
-                Version version: Version = "version", "BLUEBUTTON_VERSION";
-                /// `token_refresh_on_expire` / `tokenRefreshOnExpire` / `BLUEBUTTON_TOKEN_REFRESH_ON_EXPIRE`
-                TokenRefreshOnExpire token_refresh_on_expire: Flag = "token_refresh_on_expire" / "tokenRefreshOnExpire", "BLUEBUTTON_TOKEN_REFRESH_ON_EXPIRE";
+                ClientId client_id: Text = "client_id" / "clientId",
+                    "BLUEBUTTON_CLIENT_ID";
+                ClientSecret client_secret: Secret = "client_secret" / "clientSecret",
+                    "BLUEBUTTON_CLIENT_SECRET";
+                CallbackUrl callback_url: CallbackUrl = "callback_url" / "callbackUrl",
+                    "BLUEBUTTON_CALLBACK_URL";
+                Environment environment: EnvironmentName = "environment",
+                    "BLUEBUTTON_ENVIRONMENT";
+                BaseUrl base_url: BaseUrl = "base_url" / "baseUrl",
+                    "BLUEBUTTON_BASE_URL";
+                Version version: Version = "version",
+                    "BLUEBUTTON_VERSION";
+                TokenRefreshOnExpire token_refresh_on_expire: Flag = "token_refresh_on_expire" / "tokenRefreshOnExpire",
+                    "BLUEBUTTON_TOKEN_REFRESH_ON_EXPIRE";
             }
             retry_settings = "retry_settings" / "retrySettings",
                 "a mapping with total, backoff_factor and status_forcelist" {
-                /// `retry_settings.total` / `BLUEBUTTON_RETRY_TOTAL`
-                RetryTotal retry_total: RetryCount = "total", "BLUEBUTTON_RETRY_TOTAL";
-                /// `retry_settings.backoff_factor` / `retrySettings.backoffFactor` / `BLUEBUTTON_RETRY_BACKOFF_FACTOR`
-                RetryBackoffFactor retry_backoff_factor: Seconds = "backoff_factor" / "backoffFactor", "BLUEBUTTON_RETRY_BACKOFF_FACTOR";
-                /// `retry_settings.status_forcelist` / `retrySettings.statusForcelist` / `BLUEBUTTON_RETRY_STATUS_FORCELIST`
-                RetryStatusForcelist retry_status_forcelist: StatusList = "status_forcelist" / "statusForcelist", "BLUEBUTTON_RETRY_STATUS_FORCELIST";
-                /// `retry_settings.jitter` / `BLUEBUTTON_RETRY_JITTER`
-                RetryJitter retry_jitter: Flag = "jitter", "BLUEBUTTON_RETRY_JITTER";
-                /// `retry_settings.max_backoff` / `retrySettings.maxBackoff` / `BLUEBUTTON_RETRY_MAX_BACKOFF`
-                RetryMaxBackoff retry_max_backoff: Seconds = "max_backoff" / "maxBackoff", "BLUEBUTTON_RETRY_MAX_BACKOFF";
-                /// `retry_settings.max_retry_after` / `retrySettings.maxRetryAfter` / `BLUEBUTTON_RETRY_MAX_RETRY_AFTER`
-                RetryMaxRetryAfter retry_max_retry_after: Seconds = "max_retry_after" / "maxRetryAfter", "BLUEBUTTON_RETRY_MAX_RETRY_AFTER";
+                RetryTotal retry_total: RetryCount = "total",
+                    "BLUEBUTTON_RETRY_TOTAL";
+                RetryBackoffFactor retry_backoff_factor: Seconds = "backoff_factor" / "backoffFactor",
+                    "BLUEBUTTON_RETRY_BACKOFF_FACTOR";
+                RetryStatusForcelist retry_status_forcelist: StatusList = "status_forcelist" / "statusForcelist",
+                    "BLUEBUTTON_RETRY_STATUS_FORCELIST";
+                RetryJitter retry_jitter: Flag = "jitter",
+                    "BLUEBUTTON_RETRY_JITTER";
+                RetryMaxBackoff retry_max_backoff: Seconds = "max_backoff" / "maxBackoff",
+                    "BLUEBUTTON_RETRY_MAX_BACKOFF";
+                RetryMaxRetryAfter retry_max_retry_after: Seconds = "max_retry_after" / "maxRetryAfter",
+                    "BLUEBUTTON_RETRY_MAX_RETRY_AFTER";
             }
             timeouts = "timeouts" / "timeouts", "a mapping with connect and request (seconds)" {
-                /// `timeouts.connect` / `BLUEBUTTON_CONNECT_TIMEOUT`
-                ConnectTimeout connect_timeout: Timeout = "connect", "BLUEBUTTON_CONNECT_TIMEOUT";
-                /// `timeouts.request` / `BLUEBUTTON_REQUEST_TIMEOUT`
-                RequestTimeout request_timeout: Timeout = "request", "BLUEBUTTON_REQUEST_TIMEOUT";
+                ConnectTimeout connect_timeout: Timeout = "connect",
+                    "BLUEBUTTON_CONNECT_TIMEOUT";
+                RequestTimeout request_timeout: Timeout = "request",
+                    "BLUEBUTTON_REQUEST_TIMEOUT";
             }
         }
     };
@@ -64,12 +64,22 @@ macro_rules! camel_or_snake {
 }
 pub(crate) use camel_or_snake;
 
+/// The spellings of a key for its documentation: `` `snake` / `camel` ``, or `` `snake` ``.
+macro_rules! spellings_doc {
+    ($snake:expr, $camel:expr) => {
+        concat!("`", $snake, "` / `", $camel, "`")
+    };
+    ($snake:expr) => {
+        concat!("`", $snake, "`")
+    };
+}
+
 macro_rules! define_config_key {
     (
-        top { $( $(#[doc = $tdoc:literal])* $tkey:ident $tfield:ident : $tkind:ident
+        top { $( $tkey:ident $tfield:ident : $tkind:ident
                  = $tsnake:literal $(/ $tcamel:literal)? , $tenv:literal ; )* }
         $( $group:ident = $gsnake:literal / $gcamel:literal , $gexpected:literal {
-            $( $(#[doc = $doc:literal])* $key:ident $field:ident : $kind:ident
+            $( $key:ident $field:ident : $kind:ident
                = $snake:literal $(/ $camel:literal)? , $env:literal ; )*
         } )*
     ) => {
@@ -78,8 +88,17 @@ macro_rules! define_config_key {
         #[non_exhaustive]
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum ConfigKey {
-            $( $(#[doc = $tdoc])* $tkey, )*
-            $( $( $(#[doc = $doc])* $key, )* )*
+            $(
+                #[doc = concat!(spellings_doc!($tsnake $(, $tcamel)?), " / `", $tenv, "`")]
+                $tkey,
+            )*
+            $( $(
+                #[doc = concat!(
+                    spellings_doc!(concat!($gsnake, ".", $snake) $(, concat!($gcamel, ".", $camel))?),
+                    " / `", $env, "`"
+                )]
+                $key,
+            )* )*
         }
 
         impl ConfigKey {

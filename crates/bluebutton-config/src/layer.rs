@@ -33,10 +33,10 @@ pub(crate) enum Searched {
 
 macro_rules! define_layer {
     (
-        top { $( $(#[doc = $tdoc:literal])* $tkey:ident $tfield:ident : $tkind:ident
+        top { $( $tkey:ident $tfield:ident : $tkind:ident
                  = $tsnake:literal $(/ $tcamel:literal)? , $tenv:literal ; )* }
         $( $group:ident = $gsnake:literal / $gcamel:literal , $gexpected:literal {
-            $( $(#[doc = $doc:literal])* $key:ident $field:ident : $kind:ident
+            $( $key:ident $field:ident : $kind:ident
                = $snake:literal $(/ $camel:literal)? , $env:literal ; )*
         } )*
     ) => {

@@ -60,10 +60,10 @@ struct Group {
 
 macro_rules! define_partial {
     (
-        top { $( $(#[doc = $tdoc:literal])* $tkey:ident $tfield:ident : $tkind:ident
+        top { $( $tkey:ident $tfield:ident : $tkind:ident
                  = $tsnake:literal $(/ $tcamel:literal)? , $tenv:literal ; )* }
         $( $group:ident = $gsnake:literal / $gcamel:literal , $gexpected:literal {
-            $( $(#[doc = $doc:literal])* $key:ident $field:ident : $kind:ident
+            $( $key:ident $field:ident : $kind:ident
                = $snake:literal $(/ $camel:literal)? , $env:literal ; )*
         } )*
     ) => {
