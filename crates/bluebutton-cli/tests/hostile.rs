@@ -105,7 +105,10 @@ fn processes_creating_the_key_at_once_all_get_the_one_key() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         // No token yet (exit 3), and never a key error (exit 2, "a token key is 32 bytes").
         assert_eq!(output.status.code(), Some(3), "{stderr}");
-        assert!(stderr.contains("no login for profile"), "{stderr}");
+        assert!(
+            stderr.contains("no login for profile `default`"),
+            "{stderr}"
+        );
     }
     let key = std::fs::read_to_string(key_path(&env)).unwrap();
     assert_eq!(key.len(), 43, "one whole key");

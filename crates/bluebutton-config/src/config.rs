@@ -8,10 +8,11 @@ use crate::builder::ConfigBuilder;
 use crate::endpoints::Endpoints;
 use crate::environment::Environment;
 use crate::error::ConfigError;
+use crate::keys::ConfigKey;
 use crate::loader::ConfigLoader;
-use crate::provenance::{ConfigKey, ConfigRow, Provenance, ValueSource};
+use crate::provenance::{Provenance, ValueSource};
 use crate::retry::RetrySettings;
-use crate::secret::{ClientSecret, REDACTED};
+use crate::secret::ClientSecret;
 use crate::timeouts::Timeouts;
 use crate::version::ApiVersion;
 
@@ -56,19 +57,9 @@ impl Config {
 
     /// The first of `.bluebutton-config.json`, `.bluebutton-config.yaml`, `.bluebutton-config.yml`
     /// in the current directory (if any), with the `BLUEBUTTON_*` environment variables on top.
+    /// ([`ConfigLoader::discover_in`] looks in another directory.)
     pub fn discover() -> Result<Config, ConfigError> {
         ConfigLoader::new().discover_cwd().process_env().load()
-    }
-
-    /// Like [`Config::discover`], but in `dir` and with the given variables instead of the
-    /// process environment (for tests and embedding).
-    pub fn discover_in<I, K, V>(dir: impl AsRef<Path>, vars: I) -> Result<Config, ConfigError>
-    where
-        I: IntoIterator<Item = (K, V)>,
-        K: Into<String>,
-        V: Into<String>,
-    {
-        ConfigLoader::new().discover_in(dir).env_vars(vars).load()
     }
 
     /// The `BLUEBUTTON_*` variables of the process environment only.
@@ -161,46 +152,6 @@ impl Config {
     pub fn unknown_keys(&self) -> &[String] {
         &self.unknown_keys
     }
-
-    /// Every setting as text with its source, in [`ConfigKey::ALL`] order, for `config show`.
-    /// The client secret is `[redacted]`.
-    pub fn describe(&self) -> Vec<ConfigRow> {
-        ConfigKey::ALL
-            .into_iter()
-            .map(|key| ConfigRow {
-                key,
-                value: self.display_value(key),
-                source: self.source_of(key).clone(),
-            })
-            .collect()
-    }
-
-    fn display_value(&self, key: ConfigKey) -> String {
-        let seconds = |d: std::time::Duration| format!("{}s", d.as_secs_f64());
-        let r = &self.retry_settings;
-        match key {
-            ConfigKey::ClientId => self.client_id.clone(),
-            ConfigKey::ClientSecret => REDACTED.to_owned(),
-            ConfigKey::CallbackUrl => self.callback_url.to_string(),
-            ConfigKey::Environment => self.environment.to_string(),
-            ConfigKey::BaseUrl => self.base_url.to_string(),
-            ConfigKey::Version => self.version.number().to_string(),
-            ConfigKey::TokenRefreshOnExpire => self.token_refresh_on_expire.to_string(),
-            ConfigKey::RetryTotal => r.total.to_string(),
-            ConfigKey::RetryBackoffFactor => seconds(r.backoff_factor),
-            ConfigKey::RetryStatusForcelist => r
-                .status_forcelist
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(","),
-            ConfigKey::RetryJitter => r.jitter.to_string(),
-            ConfigKey::RetryMaxBackoff => seconds(r.max_backoff),
-            ConfigKey::RetryMaxRetryAfter => seconds(r.max_retry_after),
-            ConfigKey::ConnectTimeout => seconds(self.timeouts.connect),
-            ConfigKey::RequestTimeout => seconds(self.timeouts.request),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -236,19 +187,10 @@ mod tests {
     }
 
     #[test]
-    fn debug_and_describe_redact_the_secret() {
+    fn debug_redacts_the_secret() {
         let c = config();
-        for text in [
-            format!("{c:?}"),
-            format!("{c:#?}"),
-            format!("{:?}", c.describe()),
-        ] {
+        for text in [format!("{c:?}"), format!("{c:#?}")] {
             assert!(!text.contains("very-secret-value"), "{text}");
         }
-        let secret_row = &c.describe()[1];
-        assert_eq!(
-            (secret_row.key, secret_row.value.as_str()),
-            (ConfigKey::ClientSecret, "[redacted]")
-        );
     }
 }

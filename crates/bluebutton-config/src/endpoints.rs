@@ -7,7 +7,7 @@ use crate::version::ApiVersion;
 
 /// Every endpoint of one API version, built from a base URL as `{base}/v{n}/…`.
 ///
-/// The paths are exactly those of the server (bb2-api.md §1); OAuth paths keep the trailing
+/// The paths are exactly those of the server; OAuth paths keep the trailing
 /// slash the server needs (it answers `/v2/o/authorize` with a 301).
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -6,13 +6,12 @@
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 
-use crate::environment::Environment;
 use crate::error::ConfigError;
+use crate::keys::{ConfigKey, with_settings};
+use crate::kinds::{self, Kind};
 use crate::layer::{Layer, Searched, Sourced};
-use crate::provenance::{ConfigKey, ValueSource};
-use crate::secret::ClientSecret;
-use crate::validate::{self, At};
-use crate::version::ApiVersion;
+use crate::provenance::ValueSource;
+use crate::validate::At;
 
 /// The prefix of every variable read.
 pub(crate) const PREFIX: &str = "BLUEBUTTON_";
@@ -39,117 +38,46 @@ fn collect_os(
     Ok(out)
 }
 
-fn parse_bool(text: &str) -> Option<bool> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" => Some(true),
-        "false" | "0" | "no" | "off" => Some(false),
-        _ => None,
-    }
+/// One variable read as its setting's kind; unset or empty is `None`.
+fn read<K: Kind>(
+    vars: &BTreeMap<String, String>,
+    key: ConfigKey,
+) -> Result<Option<Sourced<K::Value>>, ConfigError> {
+    let var = key.env_var();
+    let Some(text) = vars.get(var).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let origin = ValueSource::Env(var.to_owned());
+    let at = At {
+        origin: &origin,
+        key: key.path(),
+    };
+    let value = K::from_env(text, &at)?;
+    Ok(Some(Sourced::new(value, origin)))
 }
 
-/// Reads the known variables among `vars` (any other name is ignored).
-pub(crate) fn layer_from_vars(vars: &BTreeMap<String, String>) -> Result<Layer, ConfigError> {
-    let mut layer = Layer {
-        searched: vec![Searched::Env],
-        ..Layer::default()
-    };
-    for key in ConfigKey::ALL {
-        let var = key.env_var();
-        let Some(text) = vars.get(var).filter(|v| !v.is_empty()) else {
-            continue;
-        };
-        let origin = ValueSource::Env(var.to_owned());
-        let at = At {
-            origin: &origin,
-            key: key.path(),
-        };
-        let seconds = || -> Result<Sourced<std::time::Duration>, ConfigError> {
-            let expected = "a number of seconds";
-            let secs: f64 = text
-                .trim()
-                .parse()
-                .map_err(|_| at.invalid(format!("{text:?}"), expected))?;
-            Ok(Sourced::new(
-                validate::seconds(&at, secs, &format!("{text:?}"), key)?,
-                origin.clone(),
-            ))
-        };
-        let boolean = || -> Result<Sourced<bool>, ConfigError> {
-            let value = parse_bool(text).ok_or_else(|| {
-                at.invalid(format!("{text:?}"), "true/false, 1/0, yes/no or on/off")
-            })?;
-            Ok(Sourced::new(value, origin.clone()))
-        };
-        match key {
-            ConfigKey::ClientId => {
-                validate::non_empty(&at, text)?;
-                layer.client_id = Some(Sourced::new(text.clone(), origin.clone()));
-            }
-            ConfigKey::ClientSecret => {
-                validate::non_empty(&at, text)?;
-                layer.client_secret = Some(Sourced::new(
-                    ClientSecret::new(text.as_str()),
-                    origin.clone(),
-                ));
-            }
-            ConfigKey::CallbackUrl => {
-                let url = validate::callback_url(&at, text)?;
-                layer.callback_url = Some(Sourced::new(url, origin.clone()));
-            }
-            ConfigKey::BaseUrl => {
-                let url = validate::base_url(&at, text)?;
-                layer.base_url = Some(Sourced::new(url, origin.clone()));
-            }
-            ConfigKey::Environment => {
-                let env = text.parse::<Environment>().map_err(|_| {
-                    at.invalid(
-                        format!("{text:?}"),
-                        "LOCAL, TEST, SANDBOX or PRODUCTION (any case)",
-                    )
-                })?;
-                layer.environment = Some(Sourced::new(env, origin.clone()));
-            }
-            ConfigKey::Version => {
-                let version = text
-                    .parse::<ApiVersion>()
-                    .map_err(|_| at.invalid(format!("{text:?}"), "1, 2 or 3 (or v1, v2, v3)"))?;
-                layer.version = Some(Sourced::new(version, origin.clone()));
-            }
-            ConfigKey::TokenRefreshOnExpire => layer.token_refresh_on_expire = Some(boolean()?),
-            ConfigKey::RetryJitter => layer.retry_jitter = Some(boolean()?),
-            ConfigKey::RetryTotal => {
-                let expected = "a whole number from 0 to 4294967295";
-                let total: u64 = text
-                    .trim()
-                    .parse()
-                    .map_err(|_| at.invalid(format!("{text:?}"), expected))?;
-                let total = validate::retry_total(&at, total)?;
-                layer.retry_total = Some(Sourced::new(total, origin.clone()));
-            }
-            ConfigKey::RetryStatusForcelist => {
-                let expected =
-                    "a comma-separated list of HTTP status codes such as 500,502,503,504";
-                let codes = text
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|item| !item.is_empty())
-                    .map(|item| {
-                        item.parse::<u64>()
-                            .map_err(|_| at.invalid(format!("{text:?}"), expected))
-                    })
-                    .collect::<Result<Vec<u64>, ConfigError>>()?;
-                let codes = validate::status_codes(&at, &codes)?;
-                layer.retry_status_forcelist = Some(Sourced::new(codes, origin.clone()));
-            }
-            ConfigKey::RetryBackoffFactor => layer.retry_backoff_factor = Some(seconds()?),
-            ConfigKey::RetryMaxBackoff => layer.retry_max_backoff = Some(seconds()?),
-            ConfigKey::RetryMaxRetryAfter => layer.retry_max_retry_after = Some(seconds()?),
-            ConfigKey::ConnectTimeout => layer.connect_timeout = Some(seconds()?),
-            ConfigKey::RequestTimeout => layer.request_timeout = Some(seconds()?),
+macro_rules! define_env_reader {
+    (
+        top { $( $tkey:ident $tfield:ident : $tkind:ident
+                 = $tsnake:literal $(/ $tcamel:literal)? , $tenv:literal ; )* }
+        $( $group:ident = $gsnake:literal / $gcamel:literal , $gexpected:literal {
+            $( $key:ident $field:ident : $kind:ident
+               = $snake:literal $(/ $camel:literal)? , $env:literal ; )*
+        } )*
+    ) => {
+        /// Reads the known variables among `vars` (any other name is ignored).
+        pub(crate) fn layer_from_vars(vars: &BTreeMap<String, String>) -> Result<Layer, ConfigError> {
+            Ok(Layer {
+                $( $tfield: read::<kinds::$tkind>(vars, ConfigKey::$tkey)?, )*
+                $( $( $field: read::<kinds::$kind>(vars, ConfigKey::$key)?, )* )*
+                unknown_keys: Vec::new(),
+                searched: vec![Searched::Env],
+            })
         }
-    }
-    Ok(layer)
+    };
 }
+
+with_settings!(define_env_reader);
 
 /// Keeps the known `BLUEBUTTON_*` variables among `vars`.
 pub(crate) fn collect<I, K, V>(vars: I) -> BTreeMap<String, String>
@@ -167,17 +95,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn booleans() {
-        for t in ["true", "TRUE", "1", "yes", "On"] {
-            assert_eq!(parse_bool(t), Some(true), "{t}");
-        }
-        for f in ["false", "0", "no", "OFF", " False "] {
-            assert_eq!(parse_bool(f), Some(false), "{f}");
-        }
-        assert_eq!(parse_bool("maybe"), None);
-    }
 
     #[cfg(unix)]
     #[test]

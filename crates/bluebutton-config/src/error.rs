@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use url::Url;
 
-use crate::provenance::{ConfigKey, ValueSource};
+use crate::keys::ConfigKey;
+use crate::provenance::ValueSource;
 use crate::unique_keys::TextPosition;
 
 /// Why a configuration could not be loaded or validated.
@@ -266,6 +267,28 @@ pub enum ConfigError {
         /// The variable.
         var: String,
     },
+}
+
+impl ConfigError {
+    /// The same refusal, placed in `place` under the dotted `path` (a refusal checked without
+    /// knowing where the value sits has an empty key, or a suffix such as `[0]`).
+    pub(crate) fn placed(mut self, place: &ValueSource, path: &str) -> Self {
+        match &mut self {
+            ConfigError::WrongType { origin, key, .. }
+            | ConfigError::Empty { origin, key }
+            | ConfigError::InvalidValue { origin, key, .. }
+            | ConfigError::InvalidUrl { origin, key, .. }
+            | ConfigError::UnsupportedScheme { origin, key, .. }
+            | ConfigError::InsecureBaseUrl { origin, key, .. }
+            | ConfigError::InsecureCallbackUrl { origin, key, .. }
+            | ConfigError::UrlPartNotAllowed { origin, key, .. } => {
+                *origin = place.clone();
+                key.insert_str(0, path);
+            }
+            _ => {}
+        }
+        self
+    }
 }
 
 fn missing_message(key: ConfigKey, searched: &[ValueSource]) -> String {

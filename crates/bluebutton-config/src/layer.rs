@@ -1,17 +1,13 @@
-//! Partial configurations (one per source) and their merge into a validated [`Config`].
-
-use std::time::Duration;
-
-use url::Url;
+//! The validated settings of one source (a layer), layers merged key by key, and the merge
+//! resolved into a [`Config`] with defaults and provenance.
 
 use crate::config::Config;
-use crate::environment::Environment;
 use crate::error::ConfigError;
-use crate::provenance::{ConfigKey, Provenance, ValueSource};
+use crate::keys::{ConfigKey, with_settings};
+use crate::kinds::{self, Kind};
+use crate::provenance::{Provenance, ValueSource};
 use crate::retry::RetrySettings;
-use crate::secret::ClientSecret;
 use crate::timeouts::Timeouts;
-use crate::version::ApiVersion;
 
 /// A value already validated, with where it came from.
 #[derive(Clone, Debug)]
@@ -35,47 +31,47 @@ pub(crate) enum Searched {
     Env,
 }
 
-/// The settings one source gave, each validated; `None` = not set by this source.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Layer {
-    pub(crate) client_id: Option<Sourced<String>>,
-    pub(crate) client_secret: Option<Sourced<ClientSecret>>,
-    pub(crate) callback_url: Option<Sourced<Url>>,
-    pub(crate) environment: Option<Sourced<Environment>>,
-    pub(crate) base_url: Option<Sourced<Url>>,
-    pub(crate) version: Option<Sourced<ApiVersion>>,
-    pub(crate) token_refresh_on_expire: Option<Sourced<bool>>,
-    pub(crate) retry_total: Option<Sourced<u32>>,
-    pub(crate) retry_backoff_factor: Option<Sourced<Duration>>,
-    pub(crate) retry_status_forcelist: Option<Sourced<Vec<u16>>>,
-    pub(crate) retry_jitter: Option<Sourced<bool>>,
-    pub(crate) retry_max_backoff: Option<Sourced<Duration>>,
-    pub(crate) retry_max_retry_after: Option<Sourced<Duration>>,
-    pub(crate) connect_timeout: Option<Sourced<Duration>>,
-    pub(crate) request_timeout: Option<Sourced<Duration>>,
-    pub(crate) unknown_keys: Vec<String>,
-    pub(crate) searched: Vec<Searched>,
-}
+macro_rules! define_layer {
+    (
+        top { $( $tkey:ident $tfield:ident : $tkind:ident
+                 = $tsnake:literal $(/ $tcamel:literal)? , $tenv:literal ; )* }
+        $( $group:ident = $gsnake:literal / $gcamel:literal , $gexpected:literal {
+            $( $key:ident $field:ident : $kind:ident
+               = $snake:literal $(/ $camel:literal)? , $env:literal ; )*
+        } )*
+    ) => {
+        /// The settings one source gave, each validated; `None` = not set by this source.
+        #[derive(Clone, Debug, Default)]
+        pub(crate) struct Layer {
+            $( pub(crate) $tfield: Option<Sourced<<kinds::$tkind as Kind>::Value>>, )*
+            $( $( pub(crate) $field: Option<Sourced<<kinds::$kind as Kind>::Value>>, )* )*
+            pub(crate) unknown_keys: Vec<String>,
+            pub(crate) searched: Vec<Searched>,
+        }
 
-macro_rules! overlay_fields {
-    ($lower:ident, $upper:ident: $($field:ident),* $(,)?) => {
-        $( if $upper.$field.is_some() { $lower.$field = $upper.$field; } )*
+        impl Layer {
+            /// Puts `upper` on top of `self`: every setting `upper` has wins.
+            pub(crate) fn overlay(&mut self, upper: Layer) {
+                $( if upper.$tfield.is_some() { self.$tfield = upper.$tfield; } )*
+                $( $( if upper.$field.is_some() { self.$field = upper.$field; } )* )*
+                self.unknown_keys.extend(upper.unknown_keys);
+                self.searched.extend(upper.searched);
+            }
+
+            /// Where each setting this layer has came from.
+            fn provenance(&self) -> Provenance {
+                let mut provenance = Provenance::default();
+                $( if let Some(s) = &self.$tfield { provenance.set(ConfigKey::$tkey, s.source.clone()); } )*
+                $( $( if let Some(s) = &self.$field { provenance.set(ConfigKey::$key, s.source.clone()); } )* )*
+                provenance
+            }
+        }
     };
 }
 
-impl Layer {
-    /// Puts `upper` on top of `self`: every setting `upper` has wins.
-    pub(crate) fn overlay(&mut self, upper: Layer) {
-        let lower = self;
-        overlay_fields!(lower, upper:
-            client_id, client_secret, callback_url, environment, base_url, version,
-            token_refresh_on_expire, retry_total, retry_backoff_factor, retry_status_forcelist,
-            retry_jitter, retry_max_backoff, retry_max_retry_after, connect_timeout, request_timeout,
-        );
-        lower.unknown_keys.extend(upper.unknown_keys);
-        lower.searched.extend(upper.searched);
-    }
+with_settings!(define_layer);
 
+impl Layer {
     fn missing(&self, key: ConfigKey) -> ConfigError {
         let searched = self
             .searched
@@ -90,100 +86,45 @@ impl Layer {
 
     /// Fills defaults, checks that the required settings are present, and records provenance.
     pub(crate) fn resolve(self) -> Result<Config, ConfigError> {
-        let mut provenance = Provenance::default();
-        let mut take = |key: ConfigKey, source: &ValueSource| provenance.set(key, source.clone());
-
-        macro_rules! required {
-            ($field:ident, $key:expr) => {{
-                let Some(sourced) = self.$field.clone() else {
-                    return Err(self.missing($key));
-                };
-                take($key, &sourced.source);
-                sourced.value
-            }};
+        let provenance = self.provenance();
+        fn value<T>(sourced: Option<Sourced<T>>) -> Option<T> {
+            sourced.map(|s| s.value)
         }
-        macro_rules! optional {
-            ($field:ident, $key:expr, $default:expr) => {{
-                match self.$field.clone() {
-                    Some(sourced) => {
-                        take($key, &sourced.source);
-                        sourced.value
-                    }
-                    None => $default,
-                }
-            }};
-        }
-
-        let client_id = required!(client_id, ConfigKey::ClientId);
-        let client_secret = required!(client_secret, ConfigKey::ClientSecret);
-        let callback_url = required!(callback_url, ConfigKey::CallbackUrl);
-        let environment = optional!(environment, ConfigKey::Environment, Environment::default());
-        let base_url_override = match self.base_url.clone() {
-            Some(sourced) => {
-                take(ConfigKey::BaseUrl, &sourced.source);
-                Some(sourced.value)
-            }
-            None => None,
-        };
-        let version = optional!(version, ConfigKey::Version, ApiVersion::default());
-        let token_refresh_on_expire = optional!(
-            token_refresh_on_expire,
-            ConfigKey::TokenRefreshOnExpire,
-            true
-        );
+        let client_id =
+            value(self.client_id.clone()).ok_or_else(|| self.missing(ConfigKey::ClientId))?;
+        let client_secret = value(self.client_secret.clone())
+            .ok_or_else(|| self.missing(ConfigKey::ClientSecret))?;
+        let callback_url =
+            value(self.callback_url.clone()).ok_or_else(|| self.missing(ConfigKey::CallbackUrl))?;
+        let environment = value(self.environment).unwrap_or_default();
+        let base_url_override = value(self.base_url);
         let retry_settings = RetrySettings {
-            total: optional!(
-                retry_total,
-                ConfigKey::RetryTotal,
-                RetrySettings::DEFAULT_TOTAL
-            ),
-            backoff_factor: optional!(
-                retry_backoff_factor,
-                ConfigKey::RetryBackoffFactor,
-                RetrySettings::DEFAULT_BACKOFF_FACTOR
-            ),
-            status_forcelist: optional!(
-                retry_status_forcelist,
-                ConfigKey::RetryStatusForcelist,
-                RetrySettings::DEFAULT_STATUS_FORCELIST.to_vec()
-            ),
-            jitter: optional!(retry_jitter, ConfigKey::RetryJitter, false),
-            max_backoff: optional!(
-                retry_max_backoff,
-                ConfigKey::RetryMaxBackoff,
-                RetrySettings::DEFAULT_MAX_BACKOFF
-            ),
-            max_retry_after: optional!(
-                retry_max_retry_after,
-                ConfigKey::RetryMaxRetryAfter,
-                RetrySettings::DEFAULT_MAX_RETRY_AFTER
-            ),
+            total: value(self.retry_total).unwrap_or(RetrySettings::DEFAULT_TOTAL),
+            backoff_factor: value(self.retry_backoff_factor)
+                .unwrap_or(RetrySettings::DEFAULT_BACKOFF_FACTOR),
+            status_forcelist: value(self.retry_status_forcelist)
+                .unwrap_or_else(|| RetrySettings::DEFAULT_STATUS_FORCELIST.to_vec()),
+            jitter: value(self.retry_jitter).unwrap_or(false),
+            max_backoff: value(self.retry_max_backoff)
+                .unwrap_or(RetrySettings::DEFAULT_MAX_BACKOFF),
+            max_retry_after: value(self.retry_max_retry_after)
+                .unwrap_or(RetrySettings::DEFAULT_MAX_RETRY_AFTER),
         };
         let timeouts = Timeouts {
-            connect: optional!(
-                connect_timeout,
-                ConfigKey::ConnectTimeout,
-                Timeouts::DEFAULT_CONNECT
-            ),
-            request: optional!(
-                request_timeout,
-                ConfigKey::RequestTimeout,
-                Timeouts::DEFAULT_REQUEST
-            ),
+            connect: value(self.connect_timeout).unwrap_or(Timeouts::DEFAULT_CONNECT),
+            request: value(self.request_timeout).unwrap_or(Timeouts::DEFAULT_REQUEST),
         };
-        let base_url = base_url_override
-            .clone()
-            .unwrap_or_else(|| environment.base_url());
-
         Ok(Config {
             client_id,
             client_secret,
             callback_url,
             environment,
+            base_url: base_url_override
+                .clone()
+                .unwrap_or_else(|| environment.base_url()),
             base_url_override,
-            base_url,
-            version,
-            token_refresh_on_expire,
+            version: value(self.version).unwrap_or_default(),
+            token_refresh_on_expire: value(self.token_refresh_on_expire).unwrap_or(true),
             retry_settings,
             timeouts,
             provenance,
@@ -195,6 +136,7 @@ impl Layer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::version::ApiVersion;
 
     fn with_id(id: &str, source: ValueSource) -> Layer {
         Layer {

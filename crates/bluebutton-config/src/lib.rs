@@ -14,7 +14,7 @@
 //!   environment variables on top.
 //!
 //! [`ConfigLoader`] layers them, per key: **builder > environment > file > default**.
-//! [`Config::source_of`] and [`Config::describe`] say where each value came from;
+//! [`Config::source_of`] and [`Config::provenance`] say where each value came from;
 //! [`Config::unknown_keys`] lists the keys of a file that were not understood (they do not fail).
 //!
 //! Defaults and checks (the official SDKs' defaults, stricter validation):
@@ -89,15 +89,17 @@ mod env;
 mod environment;
 mod error;
 mod file;
+mod keys;
+mod kinds;
 mod layer;
 mod loader;
+mod partial;
 mod provenance;
 mod retry;
 mod secret;
 mod timeouts;
 mod unique_keys;
 mod validate;
-mod value;
 mod version;
 
 pub use builder::ConfigBuilder;
@@ -107,8 +109,9 @@ pub use endpoints::Endpoints;
 pub use environment::Environment;
 pub use error::ConfigError;
 pub use file::{DISCOVERED_FILE_NAMES, MAX_CONFIG_FILE_BYTES};
+pub use keys::ConfigKey;
 pub use loader::ConfigLoader;
-pub use provenance::{ConfigKey, ConfigRow, Provenance, ValueSource};
+pub use provenance::{Provenance, ValueSource};
 pub use retry::RetrySettings;
 pub use secret::{ClientSecret, REDACTED};
 pub use timeouts::Timeouts;

@@ -11,8 +11,8 @@ use crate::env;
 use crate::error::ConfigError;
 use crate::file;
 use crate::layer::Layer;
+use crate::partial::layer_from_value;
 use crate::provenance::ValueSource;
-use crate::value::layer_from_value;
 
 enum Document {
     None,
@@ -211,6 +211,6 @@ mod tests {
             .callback_url("https://app.example/cb");
         let a = builder.clone().build().unwrap();
         let b = ConfigLoader::default().overrides(builder).load().unwrap();
-        assert_eq!(a.describe(), b.describe());
+        assert_eq!(format!("{a:?}"), format!("{b:?}"));
     }
 }

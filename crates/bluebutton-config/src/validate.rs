@@ -6,7 +6,7 @@ use std::time::Duration;
 use url::{Host, Url};
 
 use crate::error::ConfigError;
-use crate::provenance::{ConfigKey, ValueSource};
+use crate::provenance::ValueSource;
 use crate::version::ApiVersion;
 
 /// Where a value being checked came from, and under which key.
@@ -125,36 +125,23 @@ pub(crate) fn is_loopback(url: &Url) -> bool {
     }
 }
 
-/// A duration given in seconds: finite, not negative, and (for timeouts) above zero.
-/// `shown` is the value as the user wrote it, for the message.
+/// A duration given in seconds: finite, not negative, and above zero when `positive` (time
+/// limits). `shown` is the value as the user wrote it, for the message.
 pub(crate) fn seconds(
     at: &At<'_>,
     secs: f64,
     shown: &dyn std::fmt::Display,
-    key: ConfigKey,
+    positive: bool,
 ) -> Result<Duration, ConfigError> {
-    let positive_only = matches!(key, ConfigKey::ConnectTimeout | ConfigKey::RequestTimeout);
-    let expected = if positive_only {
+    let expected = if positive {
         "a number of seconds above 0 (fractions allowed)"
     } else {
         "a number of seconds, 0 or more (fractions allowed)"
     };
-    if !secs.is_finite() || secs < 0.0 || (positive_only && secs == 0.0) {
+    if !secs.is_finite() || secs < 0.0 || (positive && secs == 0.0) {
         return Err(at.invalid(shown, expected));
     }
     Duration::try_from_secs_f64(secs).map_err(|_| at.invalid(shown, expected))
-}
-
-/// A duration from the builder: timeouts must be above zero.
-pub(crate) fn duration(
-    at: &At<'_>,
-    value: Duration,
-    key: ConfigKey,
-) -> Result<Duration, ConfigError> {
-    if matches!(key, ConfigKey::ConnectTimeout | ConfigKey::RequestTimeout) && value.is_zero() {
-        return Err(at.invalid(format!("{}s", value.as_secs_f64()), "a duration above 0"));
-    }
-    Ok(value)
 }
 
 /// The statuses that are retried: each an HTTP status code, 100 to 599.
@@ -287,28 +274,18 @@ mod tests {
             key: "k",
         };
         assert_eq!(
-            seconds(&a, 0.5, &0.5, ConfigKey::RetryBackoffFactor).unwrap(),
+            seconds(&a, 0.5, &0.5, false).unwrap(),
             Duration::from_millis(500)
         );
-        assert_eq!(
-            seconds(&a, 0.0, &0.0, ConfigKey::RetryBackoffFactor).unwrap(),
-            Duration::ZERO
-        );
-        assert!(seconds(&a, -1.0, &-1.0, ConfigKey::RetryBackoffFactor).is_err());
-        assert!(seconds(&a, f64::NAN, &f64::NAN, ConfigKey::RetryBackoffFactor).is_err());
-        assert!(
-            seconds(
-                &a,
-                f64::INFINITY,
-                &f64::INFINITY,
-                ConfigKey::RetryMaxBackoff
-            )
-            .is_err()
-        );
-        assert!(seconds(&a, 1e300, &1e300, ConfigKey::RetryMaxBackoff).is_err());
-        assert!(seconds(&a, 0.0, &0.0, ConfigKey::ConnectTimeout).is_err());
-        assert!(duration(&a, Duration::ZERO, ConfigKey::RequestTimeout).is_err());
-        assert!(duration(&a, Duration::ZERO, ConfigKey::RetryBackoffFactor).is_ok());
+        assert_eq!(seconds(&a, 0.0, &0.0, false).unwrap(), Duration::ZERO);
+        assert!(seconds(&a, -1.0, &-1.0, false).is_err());
+        assert!(seconds(&a, f64::NAN, &f64::NAN, false).is_err());
+        assert!(seconds(&a, f64::INFINITY, &f64::INFINITY, false).is_err());
+        assert!(seconds(&a, 1e300, &1e300, false).is_err());
+        assert!(seconds(&a, 0.0, &0.0, true).is_err());
+        use crate::kinds::{Kind, Seconds, Timeout};
+        assert!(Timeout::from_input(Duration::ZERO, &a).is_err());
+        assert!(Seconds::from_input(Duration::ZERO, &a).is_ok());
         assert_eq!(status_codes(&a, &[100, 599]).unwrap(), vec![100, 599]);
         assert!(status_codes(&a, &[99]).is_err());
         assert!(status_codes(&a, &[600]).is_err());

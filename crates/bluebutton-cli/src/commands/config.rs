@@ -3,11 +3,63 @@
 use std::io::Write;
 
 use bluebutton::Config;
+use bluebutton_config::{ConfigKey, REDACTED, ValueSource};
 
 use crate::cli::Cli;
 use crate::context::{load_config, token_key_source, token_store_path};
 use crate::error::CliError;
 use crate::exit::Exit;
+
+/// One line of `config show`: a setting, its value as text and where it came from.
+struct Row<'a> {
+    key: ConfigKey,
+    value: String,
+    source: &'a ValueSource,
+}
+
+/// Every setting as text with its source, in [`ConfigKey::ALL`] order; the client secret is
+/// `[redacted]`.
+fn rows(config: &Config) -> Vec<Row<'_>> {
+    ConfigKey::ALL
+        .into_iter()
+        .map(|key| Row {
+            key,
+            value: value_text(config, key),
+            source: config.source_of(key),
+        })
+        .collect()
+}
+
+/// A setting's value as `config show` prints it: durations in seconds (`10s`), statuses
+/// comma-separated.
+fn value_text(config: &Config, key: ConfigKey) -> String {
+    let seconds = |d: std::time::Duration| format!("{}s", d.as_secs_f64());
+    let r = config.retry_settings();
+    match key {
+        ConfigKey::ClientId => config.client_id().to_owned(),
+        ConfigKey::ClientSecret => REDACTED.to_owned(),
+        ConfigKey::CallbackUrl => config.callback_url().to_string(),
+        ConfigKey::Environment => config.environment().to_string(),
+        ConfigKey::BaseUrl => config.base_url().to_string(),
+        ConfigKey::Version => config.version().number().to_string(),
+        ConfigKey::TokenRefreshOnExpire => config.token_refresh_on_expire().to_string(),
+        ConfigKey::RetryTotal => r.total.to_string(),
+        ConfigKey::RetryBackoffFactor => seconds(r.backoff_factor),
+        ConfigKey::RetryStatusForcelist => r
+            .status_forcelist
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(","),
+        ConfigKey::RetryJitter => r.jitter.to_string(),
+        ConfigKey::RetryMaxBackoff => seconds(r.max_backoff),
+        ConfigKey::RetryMaxRetryAfter => seconds(r.max_retry_after),
+        ConfigKey::ConnectTimeout => seconds(config.timeouts().connect),
+        ConfigKey::RequestTimeout => seconds(config.timeouts().request),
+        // A setting added to the config crate later: shown, without a format of its own.
+        _ => "(set)".to_owned(),
+    }
+}
 
 /// The lines of `config show` (the client secret is `[redacted]`).
 pub(crate) fn render(
@@ -15,7 +67,7 @@ pub(crate) fn render(
     token_store: (&str, &str),
     token_key: (&str, &str),
 ) -> String {
-    let rows = config.describe();
+    let rows = rows(config);
     let width = rows
         .iter()
         .map(|r| r.key.path().len())
@@ -87,5 +139,51 @@ mod tests {
         .replace(&path.display().to_string(), "CFG");
         assert!(!text.contains("top-secret-value"));
         insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn every_setting_has_a_value_and_a_source_from_each_layer() {
+        let file = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../bluebutton-config/tests/data/python/json/sample-config-w-retry.json"
+        );
+        let config = bluebutton_config::ConfigLoader::new()
+            .file(file)
+            .env_vars([
+                ("BLUEBUTTON_CLIENT_SECRET", "TOP-SECRET-42"),
+                ("BLUEBUTTON_CONNECT_TIMEOUT", "2"),
+            ])
+            .overrides(Config::builder().retry_jitter(true))
+            .load()
+            .unwrap();
+        let rows = rows(&config);
+        assert_eq!(rows.len(), ConfigKey::ALL.len());
+        let rendered: Vec<String> = rows
+            .iter()
+            .map(|r| format!("{} = {} ({})", r.key, r.value, r.source).replace(file, "CFG"))
+            .collect();
+        let rendered = rendered.join("\n");
+        assert!(!rendered.contains("TOP-SECRET-42"));
+        assert!(
+            !rendered.contains("(set)"),
+            "a setting without a format: {rendered}"
+        );
+        insta::assert_snapshot!(rendered, @r"
+        client_id = <client_id> (config file CFG)
+        client_secret = [redacted] (environment variable BLUEBUTTON_CLIENT_SECRET)
+        callback_url = https://www.fake.com/callback (config file CFG)
+        environment = SANDBOX (config file CFG)
+        base_url = https://sandbox.bluebutton.cms.gov/ (default)
+        version = 1 (config file CFG)
+        token_refresh_on_expire = true (default)
+        retry_settings.total = 7 (config file CFG)
+        retry_settings.backoff_factor = 10s (config file CFG)
+        retry_settings.status_forcelist = 500,502 (config file CFG)
+        retry_settings.jitter = true (builder)
+        retry_settings.max_backoff = 120s (default)
+        retry_settings.max_retry_after = 120s (default)
+        timeouts.connect = 2s (environment variable BLUEBUTTON_CONNECT_TIMEOUT)
+        timeouts.request = 60s (default)
+        ");
     }
 }
