@@ -233,6 +233,20 @@ async fn a_short_lived_token_is_not_refreshed_before_every_request() {
     assert_eq!(posts_to(&server, "/v2/o/token/").await, 0);
 }
 
+/// A token endpoint that issues `AT-0`/`RT-0`, then `AT-1`/`RT-1`, and so on.
+async fn mount_rotating_refresh(server: &MockServer) {
+    let issued = std::sync::atomic::AtomicUsize::new(0);
+    Mock::given(method("POST"))
+        .and(path("/v2/o/token/"))
+        .respond_with(move |_: &wiremock::Request| {
+            let n = issued.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            ResponseTemplate::new(200)
+                .set_body_json(token_body(&format!("AT-{n}"), &format!("RT-{n}")))
+        })
+        .mount(server)
+        .await;
+}
+
 /// Serves `/v2/fhir/Patient/` with 200 for `good`, 401 `invalid_token` otherwise.
 async fn mount_data(server: &MockServer, good: &str) {
     Mock::given(method("GET"))
@@ -357,16 +371,7 @@ async fn a_refused_current_token_is_refreshed_exactly_once() {
 #[tokio::test]
 async fn replays_are_bounded_when_every_token_is_refused() {
     let server = MockServer::start().await;
-    let bodies = std::sync::atomic::AtomicUsize::new(0);
-    Mock::given(method("POST"))
-        .and(path("/v2/o/token/"))
-        .respond_with(move |_: &wiremock::Request| {
-            let n = bodies.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            ResponseTemplate::new(200)
-                .set_body_json(token_body(&format!("AT-{n}"), &format!("RT-{n}")))
-        })
-        .mount(&server)
-        .await;
+    mount_rotating_refresh(&server).await;
     mount_data(&server, "never").await;
     let (manager, store) = manager(&server);
     store
@@ -455,16 +460,7 @@ async fn a_bearer_failure_is_the_managers_error_and_sends_nothing() {
 #[tokio::test]
 async fn a_token_that_expired_on_the_way_is_refreshed_again_within_the_replay_bound() {
     let server = MockServer::start().await;
-    let bodies = std::sync::atomic::AtomicUsize::new(0);
-    Mock::given(method("POST"))
-        .and(path("/v2/o/token/"))
-        .respond_with(move |_: &wiremock::Request| {
-            let n = bodies.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            ResponseTemplate::new(200)
-                .set_body_json(token_body(&format!("AT-{n}"), &format!("RT-{n}")))
-        })
-        .mount(&server)
-        .await;
+    mount_rotating_refresh(&server).await;
     Mock::given(method("GET"))
         .and(path("/v2/fhir/Patient/"))
         .and(header("authorization", "Bearer AT-1"))
