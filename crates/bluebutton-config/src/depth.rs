@@ -132,6 +132,8 @@ impl YamlScan {
     /// nesting reached.
     fn scan_flow(&mut self, text: &str) -> usize {
         let mut deepest = self.flow;
+        // A plain scalar has begun in block context.
+        let mut in_plain = false;
         let mut previous: Option<char> = None;
         let mut chars = text.chars().peekable();
         while let Some(c) = chars.next() {
@@ -152,7 +154,24 @@ impl YamlScan {
                         }
                     }
                 }
+                None if self.flow == 0 && in_plain => {
+                    // Inside a block-context plain scalar (`a {`, `it's`), brackets and quotes
+                    // are text; only a comment ends it.
+                    if c == '#' && previous.is_none_or(char::is_whitespace) {
+                        break;
+                    }
+                    // `key: value`: the key's scalar ends, a value begins.
+                    if c == ':' && chars.peek().is_none_or(|n| n.is_whitespace()) {
+                        in_plain = false;
+                    }
+                }
                 None => {
+                    if self.flow == 0
+                        && !c.is_whitespace()
+                        && !matches!(c, '[' | '{' | '"' | '\'' | '#')
+                    {
+                        in_plain = true;
+                    }
                     // In block context a token starts after white space; in flow context also
                     // after an indicator.
                     let token_start = previous.is_none_or(|p| {
@@ -231,6 +250,13 @@ mod tests {
             total: 3\n  status_forcelist: [500, 502]\n  notes: |\n    text [[[[[[\n        \
             more {{{{\nversion: 2\n";
         assert!(yaml_depth_ok(config, 4), "{config}");
+    }
+
+    #[test]
+    fn a_plain_scalar_with_a_bracket_does_not_hide_deeper_nesting() {
+        let text = format!("client_id: a {{\nextra:\n{}x\n", "- ".repeat(70));
+        assert!(!yaml_depth_ok(&text, 64));
+        assert!(yaml_depth_ok("client_id: a { b [ c\nother: 'x'\n", 64));
     }
 
     #[test]
