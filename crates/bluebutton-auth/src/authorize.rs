@@ -3,7 +3,7 @@
 use url::Url;
 
 use crate::request::AuthRequest;
-use crate::scope::join_scopes;
+use crate::scope::{Scope, join_scopes};
 
 /// Builds `GET {authorize_endpoint}?client_id=..&redirect_uri=..&state=..&response_type=code
 /// &code_challenge_method=S256&code_challenge=..[&scope=..][&lang=..]`.
@@ -17,6 +17,23 @@ pub fn build_authorize_url(
     redirect_uri: &Url,
     request: &AuthRequest,
 ) -> Url {
+    build_with_scopes(
+        authorize_endpoint,
+        client_id,
+        redirect_uri,
+        request,
+        request.scopes(),
+    )
+}
+
+/// [`build_authorize_url`] asking for `scopes` (none: no `scope` parameter).
+pub(crate) fn build_with_scopes(
+    authorize_endpoint: &Url,
+    client_id: &str,
+    redirect_uri: &Url,
+    request: &AuthRequest,
+    scopes: &[Scope],
+) -> Url {
     let mut url = authorize_endpoint.clone();
     {
         let mut query = url.query_pairs_mut();
@@ -27,8 +44,8 @@ pub fn build_authorize_url(
             .append_pair("response_type", "code")
             .append_pair("code_challenge_method", "S256")
             .append_pair("code_challenge", &request.code_challenge());
-        if !request.scopes().is_empty() {
-            query.append_pair("scope", &join_scopes(request.scopes()));
+        if !scopes.is_empty() {
+            query.append_pair("scope", &join_scopes(scopes));
         }
         if let Some(lang) = request.lang() {
             query.append_pair("lang", lang.as_str());

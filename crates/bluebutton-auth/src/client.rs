@@ -4,8 +4,10 @@
 use std::fmt;
 use std::sync::Arc;
 
-use bluebutton_config::{Config, Endpoints};
-use bluebutton_transport::{Request, Response, Transport};
+use bluebutton_config::{ApiVersion, Config, Endpoints};
+use bluebutton_transport::{JSON_ACCEPT, Request, Response, Transport};
+use http::HeaderValue;
+use http::header::ACCEPT;
 use oauth2::basic::BasicClient;
 use oauth2::{
     AccessToken, ClientId, EndpointNotSet, EndpointSet, RedirectUrl, RefreshToken,
@@ -14,7 +16,7 @@ use oauth2::{
 use time::OffsetDateTime;
 use url::Url;
 
-use crate::authorize::build_authorize_url;
+use crate::authorize::build_with_scopes;
 use crate::callback::CallbackQuery;
 use crate::error::{AuthError, Endpoint};
 use crate::introspect::Introspection;
@@ -119,13 +121,28 @@ impl AuthClient {
         &self.inner.endpoints
     }
 
-    /// The URL to redirect the beneficiary's browser to (see [`build_authorize_url`]).
+    /// The URL to redirect the beneficiary's browser to (see
+    /// [`build_authorize_url`](crate::build_authorize_url)).
+    ///
+    /// On API v3, where the server answers 400 to an authorize request without `scope`, a
+    /// request that names no scopes asks for every scope the API offers
+    /// ([`Scope::all_v2`](crate::Scope::all_v2)); on v1 and v2 it sends none, so the app's
+    /// registered scopes apply (as the official SDKs).
     pub fn authorize_url(&self, request: &AuthRequest) -> Url {
-        build_authorize_url(
+        let every;
+        let scopes = match request.scopes() {
+            [] if self.inner.token_issuer.api_version() == Some(ApiVersion::V3) => {
+                every = crate::Scope::all_v2();
+                &every[..]
+            }
+            asked => asked,
+        };
+        build_with_scopes(
             &self.inner.endpoints.authorize,
             &self.inner.client_id,
             &self.inner.redirect_uri,
             request,
+            scopes,
         )
     }
 
@@ -279,6 +296,8 @@ impl AuthClient {
         request: Request,
         secrets: &Secrets,
     ) -> Result<Response, AuthError> {
+        // Every OAuth and OIDC endpoint serves only JSON (userinfo answers 406 to FHIR JSON).
+        let request = request.header(ACCEPT, HeaderValue::from_static(JSON_ACCEPT));
         let response = self
             .inner
             .transport

@@ -134,22 +134,45 @@ impl fmt::Debug for AuthRequest {
     }
 }
 
-/// The session format: `{"state": .., "code_verifier": .., "scope": "a b", "lang": "es"}`.
-#[derive(Serialize, Deserialize)]
-struct Stored {
-    state: String,
-    code_verifier: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+/// The session format, which is also the official Python SDK's `auth_data` (`state`,
+/// `code_challenge`, `code_challenge_method`, `verifier`), so a login begun by either SDK can
+/// be finished by the other; `scope` and `lang` are added when set. `code_verifier` (this
+/// SDK's earlier key) is read too.
+#[derive(Serialize)]
+struct Stored<'a> {
+    state: &'a str,
+    code_challenge: String,
+    code_challenge_method: &'static str,
+    verifier: &'a str,
+    #[serde(skip_serializing_if = "String::is_empty")]
     scope: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lang: Option<Lang>,
+}
+
+/// What [`Stored`] is read from.
+#[derive(Deserialize)]
+struct Loaded {
+    state: String,
+    #[serde(alias = "code_verifier")]
+    verifier: String,
+    #[serde(default)]
+    code_challenge: Option<String>,
+    #[serde(default)]
+    code_challenge_method: Option<String>,
+    #[serde(default)]
+    scope: String,
+    #[serde(default)]
     lang: Option<Lang>,
 }
 
 impl Serialize for AuthRequest {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         Stored {
-            state: self.state.secret().clone(),
-            code_verifier: self.verifier.secret().clone(),
+            state: self.state.secret(),
+            code_challenge: self.code_challenge(),
+            code_challenge_method: "S256",
+            verifier: self.verifier.secret(),
             scope: join_scopes(&self.scopes),
             lang: self.lang,
         }
@@ -160,24 +183,45 @@ impl Serialize for AuthRequest {
 impl<'de> Deserialize<'de> for AuthRequest {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         use serde::de::Error;
-        let stored = Stored::deserialize(deserializer)?;
-        if !is_valid_verifier(&stored.code_verifier) {
+        let stored = Loaded::deserialize(deserializer)?;
+        if !is_valid_verifier(&stored.verifier) {
             return Err(D::Error::custom(
-                "code_verifier must be 43-128 characters of [A-Za-z0-9-._~]",
+                "the PKCE verifier must be 43-128 characters of [A-Za-z0-9-._~] (base64 `=` padding allowed at the end)",
             ));
         }
-        if stored.state.len() < 16 || !stored.state.bytes().all(is_unreserved) {
+        if stored.state.len() < 16 || !unpadded(&stored.state).bytes().all(is_unreserved) {
             return Err(D::Error::custom(
-                "state must be at least 16 characters of [A-Za-z0-9-._~]",
+                "state must be at least 16 characters of [A-Za-z0-9-._~] (base64 `=` padding allowed at the end)",
             ));
+        }
+        if let Some(method) = stored.code_challenge_method.filter(|m| m != "S256") {
+            return Err(D::Error::custom(format!(
+                "code_challenge_method must be S256, not {:?}",
+                bluebutton_transport::sanitize_server_text(&method, 16)
+            )));
+        }
+        let verifier = PkceCodeVerifier::new(stored.verifier);
+        if let Some(challenge) = stored.code_challenge {
+            let expected = PkceCodeChallenge::from_code_verifier_sha256(&verifier);
+            // The Python SDK pads its challenge with `=`; the server strips it.
+            if unpadded(&challenge) != expected.as_str() {
+                return Err(D::Error::custom(
+                    "code_challenge is not the S256 challenge of this verifier",
+                ));
+            }
         }
         Ok(Self {
             state: CsrfToken::new(stored.state),
-            verifier: PkceCodeVerifier::new(stored.code_verifier),
+            verifier,
             scopes: parse_scopes(&stored.scope).into_iter().collect(),
             lang: stored.lang,
         })
     }
+}
+
+/// `s` without base64 `=` padding at its end.
+fn unpadded(s: &str) -> &str {
+    s.trim_end_matches('=')
 }
 
 /// RFC 7636 section 4.1 `unreserved` characters.
@@ -185,9 +229,10 @@ pub(crate) fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
 }
 
-/// RFC 7636 section 4.1: 43 to 128 unreserved characters.
+/// RFC 7636 section 4.1: 43 to 128 unreserved characters; base64 `=` padding at the end is
+/// allowed, as the official Python SDK's verifiers carry it (and the server accepts them).
 pub(crate) fn is_valid_verifier(v: &str) -> bool {
-    (43..=128).contains(&v.len()) && v.bytes().all(is_unreserved)
+    (43..=128).contains(&v.len()) && unpadded(v).bytes().all(is_unreserved)
 }
 
 #[cfg(test)]
@@ -217,6 +262,50 @@ mod tests {
             "a".repeat(43)
         );
         assert!(serde_json::from_str::<AuthRequest>(&bad_state).is_err());
+    }
+
+    #[test]
+    fn the_official_python_auth_data_is_read_and_written() {
+        // What `generate_auth_data()` returns: 44-character padded state and verifier, a padded
+        // challenge.
+        let verifier = "QkJRTDtVK0Z5cH5EJ3Q5YkA1KnFYYDg_aCxhJk1EYWU=";
+        let challenge = {
+            let pkce = PkceCodeChallenge::from_code_verifier_sha256(&PkceCodeVerifier::new(
+                verifier.to_owned(),
+            ));
+            format!("{}=", pkce.as_str())
+        };
+        let python = serde_json::json!({
+            "state": "Ol9dVCdZKmI0ITZwLVlrc2hGXnhhR2smSiYpXyUxeEA=",
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+            "verifier": verifier,
+        });
+        let req: AuthRequest = serde_json::from_value(python.clone()).unwrap();
+        assert_eq!(req.code_verifier().secret(), verifier);
+        assert_eq!(format!("{}=", req.code_challenge()), challenge);
+
+        // And this SDK's saved request carries every key the Python SDK reads.
+        let ours = serde_json::to_value(AuthRequest::new()).unwrap();
+        for key in ["state", "code_challenge", "code_challenge_method", "verifier"] {
+            assert!(ours.get(key).is_some_and(|v| v.is_string()), "{key}");
+        }
+        assert_eq!(ours["code_challenge_method"], "S256");
+
+        // A challenge that is not the verifier's, or another method, is refused.
+        let mut wrong = python.clone();
+        wrong["code_challenge"] = "x".repeat(43).into();
+        assert!(serde_json::from_value::<AuthRequest>(wrong).is_err());
+        let mut plain = python;
+        plain["code_challenge_method"] = "plain".into();
+        assert!(serde_json::from_value::<AuthRequest>(plain).is_err());
+    }
+
+    #[test]
+    fn the_earlier_code_verifier_key_is_read() {
+        let old = format!(r#"{{"state":"abcdefghijklmnopq","code_verifier":"{}"}}"#, "a".repeat(43));
+        let req: AuthRequest = serde_json::from_str(&old).unwrap();
+        assert_eq!(req.code_verifier().secret(), &"a".repeat(43));
     }
 
     #[test]

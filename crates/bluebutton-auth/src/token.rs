@@ -30,6 +30,8 @@ pub struct AuthorizationToken {
     expires_in: Duration,
     expires_at: OffsetDateTime,
     scopes: ScopeSet,
+    /// `scope` as the server wrote it (its order and any duplicates), written back unchanged.
+    scope_text: String,
     patient: Option<String>,
     access_grant_expiration: Option<OffsetDateTime>,
     /// Boxed: most of a token's life is spent in `TokenUpdate`s and futures.
@@ -90,6 +92,12 @@ impl AuthorizationToken {
     /// When the access token expires (UTC), computed when the reply was received.
     pub fn expires_at(&self) -> OffsetDateTime {
         self.expires_at
+    }
+
+    /// The granted scopes exactly as the server listed them (space-separated, in its order,
+    /// duplicates kept): what is saved back.
+    pub fn scope_text(&self) -> &str {
+        &self.scope_text
     }
 
     /// Granted scopes. They may be fewer than those asked for: a beneficiary can withhold
@@ -253,7 +261,7 @@ impl fmt::Debug for AuthorizationToken {
 struct Raw {
     access_token: Option<String>,
     #[serde(default)]
-    expires_in: Option<i64>,
+    expires_in: Option<ExpiresIn>,
     #[serde(default)]
     expires_at: Option<ExpiresAt>,
     #[serde(default)]
@@ -272,6 +280,31 @@ struct Raw {
     issuer: Option<serde_json::Value>,
     #[serde(default)]
     refresh_status: Option<serde_json::Value>,
+}
+
+/// `expires_in`: whole seconds, or a float (a token dict the Python SDK wrote after doing
+/// arithmetic on it).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ExpiresIn {
+    Whole(i64),
+    Float(f64),
+}
+
+impl ExpiresIn {
+    /// Whole seconds (a fraction is dropped), or the problem with a negative or non-finite value.
+    fn seconds(self) -> Result<Duration, TokenResponseProblem> {
+        match self {
+            ExpiresIn::Whole(secs) if secs < 0 => Err(TokenResponseProblem::NegativeExpiresIn(secs)),
+            ExpiresIn::Whole(secs) => Ok(Duration::from_secs(secs.unsigned_abs())),
+            ExpiresIn::Float(secs) if secs < 0.0 => {
+                Err(TokenResponseProblem::NegativeExpiresIn(secs.floor() as i64))
+            }
+            // JSON has no NaN or infinity; a value past `u64` seconds saturates, and then fails
+            // the `expires_at` range check like any other out-of-range lifetime.
+            ExpiresIn::Float(secs) => Ok(Duration::from_secs(secs.trunc() as u64)),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -300,7 +333,8 @@ impl Raw {
             .access_token
             .filter(|t| !t.is_empty())
             .ok_or(TokenResponseProblem::MissingAccessToken)?;
-        let token_type = self.token_type.unwrap_or_default();
+        // A token dict without `token_type` is a Bearer token (the only type this API issues).
+        let token_type = self.token_type.unwrap_or_else(|| "Bearer".to_owned());
         if !token_type.eq_ignore_ascii_case("bearer") {
             return Err(TokenResponseProblem::UnsupportedTokenType(token_type));
         }
@@ -309,8 +343,7 @@ impl Raw {
             _ => None,
         };
         let expires_in = match self.expires_in {
-            Some(secs) if secs < 0 => return Err(TokenResponseProblem::NegativeExpiresIn(secs)),
-            Some(secs) => Duration::from_secs(secs.unsigned_abs()),
+            Some(secs) => secs.seconds()?,
             None => match expires_at_stored {
                 Some(_) => Duration::ZERO,
                 None => return Err(TokenResponseProblem::MissingExpiresIn),
@@ -325,11 +358,12 @@ impl Raw {
                     expires_in.as_secs(),
                 ))?,
         };
-        let scopes = match self.scope {
-            None => ScopeSet::new(),
-            Some(ScopeField::Text(s)) => parse_scopes(&s),
-            Some(ScopeField::List(list)) => parse_scopes(&list.join(" ")),
+        let scope_text = match self.scope {
+            None => String::new(),
+            Some(ScopeField::Text(s)) => s,
+            Some(ScopeField::List(list)) => list.join(" "),
         };
+        let scopes = parse_scopes(&scope_text);
         let access_grant_expiration = match self.access_grant_expiration {
             None => None,
             Some(s) if s.trim().is_empty() => None,
@@ -347,6 +381,7 @@ impl Raw {
             expires_in,
             expires_at,
             scopes,
+            scope_text,
             patient: self.patient,
             access_grant_expiration,
             // A token endpoint reply names no issuer: the client that received it records one.
@@ -420,8 +455,8 @@ fn parse_expires_at(at: ExpiresAt) -> Result<OffsetDateTime, TokenResponseProble
     }
 }
 
-/// ISO 8601 / RFC 3339, plus Python's `fromisoformat` forms: a space instead of `T`, and no
-/// offset (taken as UTC).
+/// ISO 8601 / RFC 3339, plus Python's `fromisoformat` forms: a space instead of `T`, no
+/// offset (taken as UTC), and a date alone (midnight UTC).
 fn parse_iso(s: &str) -> Option<OffsetDateTime> {
     let s = s.trim();
     if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
@@ -434,9 +469,11 @@ fn parse_iso(s: &str) -> Option<OffsetDateTime> {
     let naive = with_t.trim_end_matches('Z');
     let fmt = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
     let fmt_frac = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond]");
+    let date_only = format_description!("[year]-[month]-[day]");
     PrimitiveDateTime::parse(naive, &fmt)
         .or_else(|_| PrimitiveDateTime::parse(naive, &fmt_frac))
         .ok()
+        .or_else(|| time::Date::parse(naive, &date_only).ok().map(|d| d.midnight()))
         .map(PrimitiveDateTime::assume_utc)
 }
 
@@ -466,7 +503,7 @@ struct Stored<'a> {
     expires_at: String,
     patient: Option<&'a str>,
     refresh_token: Option<&'a str>,
-    scope: String,
+    scope: &'a str,
     token_type: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     access_grant_expiration: Option<String>,
@@ -488,7 +525,7 @@ impl Serialize for AuthorizationToken {
             expires_at: format_expires_at(self.expires_at),
             patient: self.patient.as_deref(),
             refresh_token: self.refresh_token.as_ref().map(|t| t.secret().as_str()),
-            scope: join_scopes(&self.scopes),
+            scope: &self.scope_text,
             token_type: "Bearer",
             access_grant_expiration: self.access_grant_expiration.map(format_grant_expiration),
             issuer: self.issuer.as_deref(),
@@ -589,6 +626,41 @@ mod tests {
             parse(r#"{"access_token":987654}"#).unwrap_err(),
             TokenResponseProblem::Malformed { path, message } if path == "access_token" && !message.contains("987654")
         ));
+    }
+
+    #[test]
+    fn python_sdk_token_dicts_load() {
+        // `expires_in` as a float, no `token_type`, a date-only `expires_at`.
+        let dict = r#"{"access_token":"a","expires_in":3599.6,"expires_at":"2026-11-29",
+            "patient":"-1","refresh_token":"r","scope":"profile openid"}"#;
+        let t: AuthorizationToken = serde_json::from_str(dict).unwrap();
+        assert_eq!(t.expires_in(), Duration::from_secs(3599));
+        assert_eq!(t.expires_at(), at("2026-11-29T00:00:00Z"));
+        assert_eq!(t.token_type(), "Bearer");
+        assert_eq!(
+            serde_json::from_str::<AuthorizationToken>(
+                r#"{"access_token":"a","expires_in":-0.5,"token_type":"Bearer"}"#
+            )
+            .unwrap_err()
+            .to_string(),
+            TokenResponseProblem::NegativeExpiresIn(-1).to_string()
+        );
+    }
+
+    #[test]
+    fn scope_is_saved_back_in_the_servers_order_with_duplicates() {
+        let wire = "patient/Patient.rs openid patient/Patient.read openid profile";
+        let body = SERVER.replace(
+            "patient/Coverage.rs patient/ExplanationOfBenefit.rs profile patient/Patient.rs openid",
+            wire,
+        );
+        let t = AuthorizationToken::from_response_json(body.as_bytes(), OffsetDateTime::now_utc())
+            .unwrap();
+        assert_eq!(t.scopes().len(), 4);
+        let saved = serde_json::to_value(&t).unwrap();
+        assert_eq!(saved["scope"], wire);
+        let back: AuthorizationToken = serde_json::from_value(saved).unwrap();
+        assert_eq!(back.scope_text(), wire);
     }
 
     #[test]

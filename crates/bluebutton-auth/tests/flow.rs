@@ -4,9 +4,11 @@
 mod common;
 
 use bluebutton_auth::{
-    AuthError, AuthRequest, CallbackQuery, Lang, Scope, ScopeAccess, ScopeResource, TokenRef,
-    TokenResponseProblem,
+    AuthClient, AuthError, AuthRequest, CallbackQuery, Lang, Scope, ScopeAccess, ScopeResource,
+    TokenRef, TokenResponseProblem, join_scopes,
 };
+use bluebutton_config::{ApiVersion, Config};
+use bluebutton_transport::Transport;
 use common::*;
 use wiremock::matchers::{body_string, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -65,6 +67,33 @@ async fn authorize_url_has_every_parameter_encoded() {
         .replace(request.state().secret().as_str(), "<STATE>")
         .replace(&request.code_challenge(), "<CHALLENGE>");
     insta::assert_snapshot!("authorize_url", masked);
+}
+
+#[tokio::test]
+async fn a_v3_authorize_url_always_carries_scope() {
+    let scope_of = |version: ApiVersion, request: &AuthRequest| {
+        let config = Config::builder()
+            .client_id(CLIENT_ID)
+            .client_secret(CLIENT_SECRET)
+            .callback_url(CALLBACK)
+            .version(version)
+            .build()
+            .expect("test config");
+        let client = AuthClient::new(&config, Transport::new(&config).expect("transport"));
+        let url = client.authorize_url(request);
+        url.query_pairs()
+            .find(|(k, _)| k == "scope")
+            .map(|(_, v)| v.into_owned())
+    };
+    // v3 answers 400 without `scope`: a request naming none asks for every scope.
+    let plain = AuthRequest::new();
+    let every = scope_of(ApiVersion::V3, &plain).expect("v3 sends scope");
+    assert_eq!(every, join_scopes(&Scope::all_v2()));
+    // v1/v2 send none, so the app's registered scopes apply; named scopes are sent as named.
+    assert_eq!(scope_of(ApiVersion::V2, &plain), None);
+    assert_eq!(scope_of(ApiVersion::V1, &plain), None);
+    let named = AuthRequest::new().with_scopes([Scope::OpenId]);
+    assert_eq!(scope_of(ApiVersion::V3, &named).as_deref(), Some("openid"));
 }
 
 #[tokio::test]
@@ -304,6 +333,8 @@ async fn revoke_introspect_userinfo() {
     Mock::given(method("GET"))
         .and(path("/v2/connect/userinfo"))
         .and(header("authorization", "Bearer AT1"))
+        // userinfo serves only JSON: the real server answers 406 to `application/fhir+json`.
+        .and(header("accept", "application/json"))
         .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
             "sub":"-20140000008325","name":"V2 00000","given_name":"V2","family_name":"00000",
             "email":"bbuser00000@bb2.com","iat":"2026-11-28T14:40:09.258Z","patient":"-20140000008325"})))

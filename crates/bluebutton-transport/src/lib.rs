@@ -11,8 +11,8 @@
 //! - Connect and per-request timeouts from the config, and a response size limit
 //!   ([`DEFAULT_MAX_RESPONSE_BYTES`], 64 MiB) enforced while reading.
 //! - Headers built per request (`User-Agent: bluebutton-rs/<version>`, `X-BLUEBUTTON-SDK: rust`,
-//!   `X-BLUEBUTTON-SDK-VERSION`, `Accept: application/fhir+json`); nothing is shared between
-//!   requests, so one user's token cannot travel with another's request.
+//!   `X-BLUEBUTTON-SDK-VERSION`, `Accept: application/fhir+json` unless the request sets
+//!   [`JSON_ACCEPT`] for an endpoint that serves only JSON); nothing is shared between requests, so one user's token cannot travel with another's request.
 //! - Origin pinning: a request carrying credentials only goes to the base URL's origin, and a URL
 //!   with an `access_token` query parameter is refused, before anything is sent.
 //! - Typed errors ([`TransportError`]) with the parsed error body ([`ErrorBody`]) and
@@ -80,7 +80,7 @@ pub use sanitize::{
 };
 pub use secrets::{MIN_SCRUBBED_RUN, REDACTED, Secrets};
 pub use transport::{
-    DEFAULT_ACCEPT, SDK_VERSION, Transport, TransportBuilder, X_BLUEBUTTON_SDK,
+    DEFAULT_ACCEPT, JSON_ACCEPT, SDK_VERSION, Transport, TransportBuilder, X_BLUEBUTTON_SDK,
     X_BLUEBUTTON_SDK_VERSION,
 };
 pub use www_authenticate::WwwAuthenticate;

@@ -35,8 +35,14 @@ pub static X_BLUEBUTTON_SDK: HeaderName = HeaderName::from_static("x-bluebutton-
 pub static X_BLUEBUTTON_SDK_VERSION: HeaderName =
     HeaderName::from_static("x-bluebutton-sdk-version");
 
-/// The default `Accept` header (overridable per request with [`Request::header`]).
+/// The default `Accept` header, what the FHIR read and search endpoints serve (overridable
+/// per request with [`Request::header`]).
 pub const DEFAULT_ACCEPT: &str = "application/fhir+json";
+
+/// The `Accept` header for the endpoints that serve only `application/json` (userinfo, token,
+/// revoke, introspect, the well-known documents, metadata): they answer `406 Not Acceptable`
+/// to [`DEFAULT_ACCEPT`].
+pub const JSON_ACCEPT: &str = "application/json";
 
 /// Sends requests to the Blue Button API: one pooled `reqwest::Client`, retry per
 /// [`RetrySettings`], timeouts, a response size limit, and typed errors.

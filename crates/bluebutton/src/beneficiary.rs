@@ -6,12 +6,13 @@ use std::sync::Arc;
 
 use bluebutton_auth::{AuthorizationToken, Introspection, ScopeNeed, TokenRef};
 use bluebutton_fhir::{Coverage, ExplanationOfBenefit, Patient};
-use bluebutton_transport::{Request, Response, TransportError};
+use bluebutton_transport::{Response, TransportError};
 use bytes::Bytes;
 use futures_util::future::BoxFuture;
 use http::StatusCode;
 use url::{Origin, Url};
 
+use crate::accept;
 use crate::client::Shared;
 use crate::error::{Error, Operation, ScopeCheck};
 use crate::format::{FromBody, Page};
@@ -248,7 +249,7 @@ impl Beneficiary {
         let result = self
             .shared
             .transport
-            .send_with_bearer(Request::get(url), &bearer)
+            .send_with_bearer(accept::get(operation, url), &bearer)
             .await;
         match result {
             Ok(response) => {

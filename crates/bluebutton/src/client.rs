@@ -8,7 +8,7 @@ use bluebutton_auth::{
     AuthClient, AuthRequest, AuthorizationToken, CallbackQuery, TokenManager, TokenRef,
 };
 use bluebutton_config::{ApiVersion, Config, Endpoints};
-use bluebutton_transport::{Request, Transport};
+use bluebutton_transport::Transport;
 use url::Url;
 
 use crate::beneficiary::Beneficiary;
@@ -115,14 +115,12 @@ impl BlueButton {
     /// `generate_auth_data`). Keep it in the user's session until the callback; add scopes or
     /// a language with [`AuthRequest::with_scopes`] / [`AuthRequest::with_lang`].
     ///
-    /// On API v3, where the server requires `scope`, it asks for every advertised scope
-    /// ([`bluebutton_auth::Scope::all_v2`]); on v1 and v2 it sends none, so the app's
-    /// registered scopes apply (as the official SDKs).
+    /// On API v3, where the server requires `scope`, [`BlueButton::authorize_url`] asks for
+    /// every advertised scope ([`bluebutton_auth::Scope::all_v2`]) when the request names
+    /// none; on v1 and v2 it sends none, so the app's registered scopes apply (as the official
+    /// SDKs).
     pub fn new_auth_request(&self) -> AuthRequest {
-        match self.shared.config.version() {
-            ApiVersion::V3 => AuthRequest::new().with_scopes(bluebutton_auth::Scope::all_v2()),
-            _ => AuthRequest::new(),
-        }
+        AuthRequest::new()
     }
 
     /// The URL to send the beneficiary's browser to (official: `generate_authorize_url`).
@@ -220,7 +218,7 @@ impl BlueButton {
         let response = self
             .shared
             .transport
-            .send(Request::get(url.clone()))
+            .send(crate::accept::get(Operation::Metadata, url.clone()))
             .await
             .map_err(|e| Error::http(Operation::Metadata, e))?;
         T::from_body(

@@ -73,6 +73,7 @@
 //! | — | — | [`BlueButton::metadata`], [`Beneficiary::revoke`], [`Beneficiary::introspect`] |
 #![deny(missing_docs)]
 
+mod accept;
 mod beneficiary;
 #[cfg(feature = "blocking")]
 pub mod blocking;
