@@ -331,12 +331,17 @@ fn e2e(args: &BenchArgs, bins: &Bins) -> Result<Value, String> {
         if let Some(last) = runs.last() {
             row["last_report"] = last.report.clone();
         }
-        if client == Client::Python {
-            let flow: Vec<f64> = runs
-                .iter()
-                .filter_map(|s| s.report["flow_cpu_s"].as_f64())
-                .collect();
-            row["flow_cpu_s"] = json!(median(&flow));
+        let report_median = |key: &str| {
+            let values: Vec<f64> = runs.iter().filter_map(|s| s.report[key].as_f64()).collect();
+            json!(median(&values))
+        };
+        match client {
+            Client::Python => {
+                row["flow_cpu_s"] = report_median("flow_cpu_s");
+                row["pages_cpu_s"] = report_median("pages_cpu_s");
+            }
+            Client::Cli => row["eob_cpu_s"] = report_median("eob_cpu_s"),
+            _ => {}
         }
         rows.insert(client.key().to_owned(), row);
     }

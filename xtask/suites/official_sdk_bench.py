@@ -5,8 +5,9 @@ authorize (the browser step with `requests`), exchange the code, then every EOB 
 Run by `cargo xtask bench` with BB_BASE_URL, BB_CLIENT_ID, BB_CLIENT_SECRET, BB_REDIRECT_URI,
 BB_COUNT (page size) and BB_EXPECT (EOBs). The SDK only knows fixed environments, so after
 building the client with LOCAL, its three URL attributes are pointed at the sandbox's port.
-Prints one JSON line: EOB and page counts, and the CPU and wall time of the flow itself
-(without interpreter start-up and imports, which the runner measures as part of the process).
+Prints one JSON line: EOB and page counts, the CPU and wall time of the flow itself (without
+interpreter start-up and imports, which the runner measures as part of the process), and the CPU
+of the SDK's page fetches alone (`pages_cpu_s`: the EOB search and `get_pages`, no login).
 """
 
 import json
@@ -50,12 +51,14 @@ def main():
     token = bb.get_authorization_token(auth_data, callback.get("code"), callback.get("state"))
 
     config = {"auth_token": token, "params": {"_count": count}}
+    pages_cpu_start = time.process_time()
     first = bb.get_explaination_of_benefit_data(config)["response"]
     if first.status_code != 200:
         sys.exit(f"EOB search answered {first.status_code}: {first.text[:200]}")
     # Next links already carry _count; get_pages re-sends config["params"] on each of them.
     config["params"] = {}
     pages = bb.get_pages(first.json(), config)["pages"]
+    pages_cpu = time.process_time() - pages_cpu_start
     eobs = sum(len(page.get("entry", [])) for page in pages)
     if expect and eobs != expect:
         sys.exit(f"expected {expect} EOBs, got {eobs}")
@@ -63,6 +66,7 @@ def main():
         "eobs": eobs,
         "pages": len(pages),
         "flow_cpu_s": time.process_time() - FLOW_CPU_START,
+        "pages_cpu_s": pages_cpu,
         "flow_wall_s": time.perf_counter() - FLOW_WALL_START,
         "import_cpu_s": FLOW_CPU_START,
     }))

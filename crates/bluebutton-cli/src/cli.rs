@@ -72,6 +72,9 @@ pub(crate) enum Command {
     Userinfo,
     /// The server's CapabilityStatement (fhir/metadata), as JSON; needs no login.
     Metadata,
+    /// The digital insurance card (API v3: a Bundle of CARIN Digital Insurance Card Patient,
+    /// Coverage and Organization), as JSON.
+    InsuranceCard,
     /// ExplanationOfBenefit (claims) search, as JSON, NDJSON or CSV line items.
     Eob(EobArgs),
     /// Write Patient, Coverage and every ExplanationOfBenefit into files.

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use bluebutton_config::ApiVersion;
 use bluebutton_auth::{AuthorizationToken, Introspection, ScopeNeed, TokenRef};
 use bluebutton_fhir::{Coverage, ExplanationOfBenefit, Patient};
 use bluebutton_transport::{Response, TransportError};
@@ -155,11 +156,20 @@ impl Beneficiary {
     /// The digital insurance card (`fhir/Patient/$generate-insurance-card` on the configured
     /// version's path; official Python 1.1.0: `get_insurance_card_data`), read as `T`
     /// ([`FromBody`]: e.g. a typed [`Resource`](bluebutton_fhir::Resource) or a
-    /// [`serde_json::Value`]). The real server offers it on v3 only. Unlike the Node SDK,
-    /// which always calls `/v3/` whatever its configured version, this uses the configured
-    /// version: configure v3 to use it.
+    /// [`serde_json::Value`]): a Bundle of CARIN Digital Insurance Card Patient, Coverage and
+    /// Organization resources. The real server offers it on v3 only: on v1 and v2 this is
+    /// [`Error::VersionUnsupported`] and nothing is sent (the Node SDK always calls `/v3/`,
+    /// whatever its configured version, with a token of another version).
     pub async fn insurance_card<T: FromBody>(&self) -> Result<T, Error> {
         let operation = Operation::InsuranceCard;
+        let version = self.shared.config.version();
+        if version != ApiVersion::V3 {
+            return Err(Error::VersionUnsupported {
+                operation,
+                needs: ApiVersion::V3,
+                version,
+            });
+        }
         if T::R4_ONLY {
             self.shared.require_r4(operation)?;
         }

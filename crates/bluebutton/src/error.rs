@@ -159,6 +159,20 @@ pub enum Error {
         /// The configured version.
         version: ApiVersion,
     },
+    /// The call exists only on a later API version than the configured one (e.g. the
+    /// insurance card, v3 only); nothing was sent.
+    #[error(
+        "{operation} is served on API {needs} only, this client uses {version} (configure `version: {number}`)",
+        needs = needs.path_segment(), version = version.path_segment(), number = needs.number()
+    )]
+    VersionUnsupported {
+        /// The refused call.
+        operation: Operation,
+        /// The version that serves it.
+        needs: ApiVersion,
+        /// The configured version.
+        version: ApiVersion,
+    },
     /// A response body is not the expected FHIR resource.
     #[error("{operation}: cannot decode the FHIR response from {path}: {reason}", path = url.path(),
         reason = server_text(source))]

@@ -71,6 +71,32 @@
 //! | `get_pages(data, config)` | `getPages(data, token)` | [`Search::pages`], [`Search::all`], [`Beneficiary::pages`] |
 //! | `extract_next_page_url(data)` | `extractNextPageUrl(data)` | [`Bundle::next_link`] |
 //! | — | — | [`BlueButton::metadata`], [`Beneficiary::revoke`], [`Beneficiary::introspect`] |
+//!
+//! # Differences from the official SDKs
+//!
+//! What an app moving from `cms-bluebutton-sdk` (Python 1.1.0, Node 1.0.13) will notice, and
+//! the formats both read:
+//!
+//! | | official SDKs | here |
+//! |---|---|---|
+//! | Saved token | Python `get_dict()`; Node: none | the same dict: `expires_in` (a float is read too), `token_type` (absent: Bearer), `expires_at` ISO 8601 (a date alone, Node's epoch milliseconds and seconds are read too), `scope` kept as the server wrote it (order and duplicates); `access_grant_expiration`, `issuer` and `refresh_status` added, which Python ignores |
+//! | Saved login ([`AuthRequest`]) | Python `auth_data`: `state`, `code_challenge`, `code_challenge_method`, `verifier`; Node `{codeChallenge, verifier, state}` | the Python `auth_data` keys (its `=`-padded state, verifier and challenge are read), plus `scope` and `lang`; the challenge is checked against the verifier |
+//! | State and PKCE verifier | Python: `random.choice`, padded base64; Node: CSPRNG | 256 bits from the OS CSPRNG, unpadded base64url |
+//! | Code exchange | client secret in the body (Python multipart, Node form) | HTTP Basic, form-urlencoded |
+//! | `Accept` | `*/*` (Python), axios default (Node) | `application/fhir+json` for FHIR resources, `application/json` for userinfo, metadata, well-known and OAuth (which answer 406 to FHIR JSON) |
+//! | Expiry and refresh | refresh only when already expired; each page of `get_pages` reuses the first token (fails once refresh tokens rotate) | refresh ahead of expiry (the smaller of 60 s and half the lifetime), single flight across tasks and processes sharing a store, a 401 `invalid_token` replayed once with the newer or refreshed token, every new token saved |
+//! | Failed refresh | exception, token lost if the app overwrites it | the stored token is kept; typed [`Error`] with the OAuth `error`, and re-authorization told apart ([`bluebutton_auth::ReauthReason`]) |
+//! | Errors | Python returns non-2xx responses, raises `HTTPError`/`RetryError`; Node returns the last error response or `undefined` | every failure is an [`Error`] with the status, OAuth `error`/`error_description` or FHIR `OperationOutcome`, server text sanitised, secrets never in messages |
+//! | Retry | Python: urllib3, 0/10/20 s, 429 not retried; Node: 2.5/5/10 s, no `Retry-After`, network errors swallowed | `retry_settings` as data: `backoff_factor * 2^(n-1)` (jitter optional), 429 always, `Retry-After` honoured (capped), connection errors and timeouts retried; token requests never |
+//! | Timeouts | none | connect and request timeouts from the config |
+//! | Headers | Python mutates a global dict (one user's bearer token reaches the next request) | headers built per request; a token only goes to the configured origin |
+//! | Paging | all pages eagerly; Python re-sends `params` on every `next` link; a `next` link on another host is joined onto the base URL | lazy [`Pages`] stream following `next` verbatim (`startIndex` or `_offset`), never computed from `total`; links to another origin refused; page and resource caps ([`PageLimits`]) |
+//! | Results | raw JSON (`requests.Response` / axios data) | the type you ask for ([`FromBody`]): typed FHIR R4 (v2/v3) or STU3 (v1), JSON, [`RawPage`] (the server's bytes) or [`Bytes`] |
+//! | Scope on v3 | not sent (the server answers 400) | every scope asked for when the request names none |
+//! | Insurance card | Python: the configured version; Node: always `/v3/` | v3 only; [`Error::VersionUnsupported`] before sending on v1/v2 |
+//! | v3 filters (`_tag`, `_source`, `outcome`, `_id`, `_security:not`) | any `params` | typed [`EobSearch`] setters, refused on v1/v2 (which would ignore them and return unfiltered claims) |
+//! | Config | JSON (Python also a dict or explicit YAML); `environment` required (Python); no env vars | JSON or YAML found by default, `BLUEBUTTON_*` env vars, the official key spellings accepted, typed errors naming the key and file |
+//! | Revoke, introspect | none | [`Beneficiary::revoke`], [`Beneficiary::introspect`] |
 #![deny(missing_docs)]
 
 mod accept;
@@ -88,6 +114,7 @@ mod raw_page;
 mod resolve;
 mod scan;
 mod search;
+mod v3_filters;
 
 pub use beneficiary::Beneficiary;
 pub use builder::BlueButtonBuilder;
@@ -98,6 +125,7 @@ pub use paging::{PageLimits, Pages, Resources};
 pub use params::{DateFilter, DatePrefix, DateValue};
 pub use raw_page::RawPage;
 pub use search::{CoverageSearch, EobSearch, MAX_PAGE_SIZE, PatientSearch, Search, SearchResource};
+pub use v3_filters::{ClaimOutcome, ClaimSource, Token};
 
 pub use bluebutton_auth::{
     AuthError, AuthRequest, AuthorizationToken, CallbackQuery, FileStore, Introspection, Issuer,

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 
+use bluebutton_config::ApiVersion;
 use bluebutton_fhir::{ClaimType, Coverage, ExplanationOfBenefit, Patient, Resource};
 use futures_util::TryStreamExt;
 use futures_util::stream;
@@ -16,6 +17,7 @@ use crate::format::{FromBody, Page};
 use crate::paging::{PageLimits, Pages, Resources};
 use crate::params::DateFilter;
 use crate::scan::ScannedPage;
+use crate::v3_filters::{ClaimOutcome, ClaimSource, Token, V3Filters};
 
 /// The largest page size (`_count`) the server accepts.
 pub const MAX_PAGE_SIZE: u32 = 50;
@@ -84,8 +86,11 @@ pub type PatientSearch = Search<Patient>;
 /// size 1 to 50), and [`url`](Self::url) shows the exact first URL.
 ///
 /// Only parameters the server honours exist here: `_lastUpdated`,
-/// `_count`, `startIndex` for every type, plus `type` and `service-date` for claims. The
-/// server adds the beneficiary's own `patient`/`beneficiary` itself.
+/// `_count`, `startIndex` for every type, plus `type` and `service-date` for claims, and on
+/// API v3 `_tag`, `_source`, `outcome`, `_id` and `_security:not` for claims (refused with
+/// [`Error::VersionUnsupported`] on v1 and v2, which would ignore them). The server adds the
+/// beneficiary's own `patient`/`beneficiary` itself. Paging follows each page's `next` link
+/// verbatim (`startIndex` on v1/v2, `_offset` on v3), never a count computed from `total`.
 ///
 /// ```no_run
 /// # async fn run(beneficiary: bluebutton::Beneficiary) -> Result<(), bluebutton::Error> {
@@ -112,6 +117,7 @@ pub struct Search<R> {
     last_updated: Vec<DateFilter>,
     page_size: Option<u32>,
     start_index: Option<u32>,
+    v3: V3Filters,
     limits: PageLimits,
     _resource: PhantomData<fn() -> R>,
 }
@@ -125,6 +131,7 @@ impl<R> Clone for Search<R> {
             last_updated: self.last_updated.clone(),
             page_size: self.page_size,
             start_index: self.start_index,
+            v3: self.v3.clone(),
             limits: self.limits,
             _resource: PhantomData,
         }
@@ -140,6 +147,7 @@ impl<R> fmt::Debug for Search<R> {
             .field("last_updated", &self.last_updated)
             .field("page_size", &self.page_size)
             .field("start_index", &self.start_index)
+            .field("v3", &self.v3)
             .field("limits", &self.limits)
             .finish()
     }
@@ -170,6 +178,45 @@ impl Search<ExplanationOfBenefit> {
         self.service_date(DateFilter::ge(start))
             .service_date(DateFilter::le(end))
     }
+
+    /// API v3: only claims carrying this `meta.tag` (`_tag`; repeatable, ANDed).
+    pub fn tag(mut self, tag: Token) -> Self {
+        self.v3.tags.push(tag);
+        self
+    }
+
+    /// API v3: only claims from these sources (`_source=NationalClaimsHistory,DDPS`).
+    pub fn sources(mut self, sources: impl IntoIterator<Item = ClaimSource>) -> Self {
+        for source in sources {
+            if !self.v3.sources.contains(&source) {
+                self.v3.sources.push(source);
+            }
+        }
+        self
+    }
+
+    /// API v3: only claims with these outcomes (`outcome=complete,partial`).
+    pub fn outcomes(mut self, outcomes: impl IntoIterator<Item = ClaimOutcome>) -> Self {
+        for outcome in outcomes {
+            if !self.v3.outcomes.contains(&outcome) {
+                self.v3.outcomes.push(outcome);
+            }
+        }
+        self
+    }
+
+    /// API v3: only the claims with these ids (`_id=a,b`).
+    pub fn ids(mut self, ids: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.v3.ids.extend(ids.into_iter().map(Into::into));
+        self
+    }
+
+    /// API v3: leaves out claims carrying this security label (`_security:not`; repeatable),
+    /// e.g. [`Token::samhsa`].
+    pub fn exclude_security_label(mut self, label: Token) -> Self {
+        self.v3.security_not.push(label);
+        self
+    }
 }
 
 impl<R: SearchResource> Search<R> {
@@ -182,6 +229,7 @@ impl<R: SearchResource> Search<R> {
             last_updated: Vec::new(),
             page_size: None,
             start_index: None,
+            v3: V3Filters::default(),
             limits,
             _resource: PhantomData,
         }
@@ -255,6 +303,18 @@ impl<R: SearchResource> Search<R> {
         }
         if let Some(index) = self.start_index {
             pairs.push(("startIndex", index.to_string()));
+        }
+        if !self.v3.is_empty() {
+            let version = self.beneficiary.shared.config.version();
+            if version != ApiVersion::V3 {
+                // v1 and v2 drop these silently: the search would return unfiltered claims.
+                return Err(Error::VersionUnsupported {
+                    operation: Self::operation(),
+                    needs: ApiVersion::V3,
+                    version,
+                });
+            }
+            pairs.extend(self.v3.pairs());
         }
         if !pairs.is_empty() {
             url.query_pairs_mut().extend_pairs(pairs);

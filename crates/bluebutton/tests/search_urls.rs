@@ -115,3 +115,31 @@ fn authorize_urls_ask_for_scopes_only_on_v3() {
         }
     }
 }
+
+#[test]
+fn v3_claim_filters_are_sent_on_v3_and_refused_before_it() {
+    use bluebutton::{ClaimOutcome, ClaimSource, Token};
+    let search = |version: ApiVersion| {
+        client(version)
+            .beneficiary("k")
+            .explanation_of_benefit()
+            .tag(Token::with_system("https://example.org/tag", "Adjudicated"))
+            .sources([ClaimSource::NationalClaimsHistory, ClaimSource::Ddps])
+            .outcomes([ClaimOutcome::Complete])
+            .ids(["c-1", "c-2"])
+            .exclude_security_label(Token::samhsa())
+            .page_size(50)
+    };
+    insta::assert_snapshot!(
+        search(ApiVersion::V3).url().unwrap().to_string(),
+        @"https://sandbox.bluebutton.cms.gov/v3/fhir/ExplanationOfBenefit/?_count=50&_tag=https%3A%2F%2Fexample.org%2Ftag%7CAdjudicated&_source=NationalClaimsHistory%2CDDPS&outcome=complete&_id=c-1%2Cc-2&_security%3Anot=42CFRPart2"
+    );
+    // v1 and v2 drop these parameters silently, which would return unfiltered claims.
+    for version in [ApiVersion::V1, ApiVersion::V2] {
+        let error = search(version).url().unwrap_err();
+        assert!(
+            matches!(error, Error::VersionUnsupported { needs: ApiVersion::V3, .. }),
+            "{error:?}"
+        );
+    }
+}

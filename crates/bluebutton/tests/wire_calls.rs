@@ -51,34 +51,28 @@ async fn insurance_card_uses_the_configured_version_path() {
 }
 
 #[tokio::test]
-async fn insurance_card_on_v2_goes_to_v2_and_reports_the_404() {
+async fn insurance_card_before_v3_is_refused_without_a_request() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"detail": "Not found."})))
-        .mount(&server)
-        .await;
-    let beneficiary = client(&server, ApiVersion::V2).await;
-    let error = beneficiary
-        .insurance_card::<bluebutton::Resource>()
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            error,
-            Error::Http {
-                operation: Operation::InsuranceCard,
-                ..
-            }
-        ),
-        "{error:?}"
-    );
-    assert_eq!(error.status(), Some(http::StatusCode::NOT_FOUND));
-    let requests = server.received_requests().await.unwrap();
-    assert_eq!(
-        requests[0].url.path(),
-        "/v2/fhir/Patient/$generate-insurance-card"
-    );
-    insta::assert_snapshot!(error.to_string(), @"insurance card failed: GET /v2/fhir/Patient/$generate-insurance-card failed with status 404 Not Found after 1 attempt: Not found.");
+    for version in [ApiVersion::V1, ApiVersion::V2] {
+        let beneficiary = client(&server, version).await;
+        let error = beneficiary
+            .insurance_card::<serde_json::Value>()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                error,
+                Error::VersionUnsupported {
+                    operation: Operation::InsuranceCard,
+                    needs: ApiVersion::V3,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        assert!(error.to_string().contains("configure `version: 3`"), "{error}");
+    }
+    assert!(server.received_requests().await.unwrap().is_empty());
 }
 
 #[tokio::test]

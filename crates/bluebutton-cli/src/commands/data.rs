@@ -1,8 +1,7 @@
-//! `patient`, `coverage`, `userinfo`, `metadata`: one JSON document each on standard output.
+//! `patient`, `coverage`, `userinfo`, `metadata`, `insurance-card`: one JSON document each on standard output,
+//! byte for byte as the server sent it.
 
-use bluebutton::{
-    ApiVersion, BlueButton, Bundle, Bytes, Error as ApiError, Search, SearchResource,
-};
+use bluebutton::{BlueButton, Bytes, Error as ApiError, RawPage, Search, SearchResource};
 
 use crate::cli::Cli;
 use crate::commands::print_document;
@@ -10,40 +9,24 @@ use crate::context::{Context, load_config};
 use crate::error::CliError;
 use crate::exit::Exit;
 
-/// Serializes a typed result losslessly (decimals keep their text).
-fn to_json<T: serde::Serialize>(value: &T) -> Result<String, CliError> {
-    bluebutton_fhir::to_json_string(value).map_err(|e| CliError::Output {
-        source: std::io::Error::other(e),
-    })
-}
-
-/// The first page of a search as JSON: typed and lossless for v2/v3, as received for v1.
-async fn first_page<R: SearchResource>(
-    search: Search<R>,
-    version: ApiVersion,
-) -> Result<String, CliError> {
-    if version == ApiVersion::V1 {
-        let json = search.first::<serde_json::Value>().await?;
-        return Ok(serde_json::to_string(&json).map_err(std::io::Error::from)?);
-    }
-    to_json(&search.first::<Bundle>().await?)
+/// The first page of a search, exactly as the server sent it (checked to be a Bundle).
+async fn first_page<R: SearchResource>(search: Search<R>) -> Result<RawPage, CliError> {
+    Ok(search.first::<RawPage>().await?)
 }
 
 /// The beneficiary's Patient search Bundle (needs demographic scopes).
 pub(crate) async fn patient(cli: &Cli) -> Result<Exit, CliError> {
     let context = Context::with_login(cli).await?;
-    let version = context.client.config().version();
-    let text = first_page(context.beneficiary().patient(), version).await?;
-    print_document(text.as_bytes())?;
+    let page = first_page(context.beneficiary().patient()).await?;
+    print_document(page.body())?;
     Ok(Exit::Success)
 }
 
 /// The beneficiary's Coverage search Bundle.
 pub(crate) async fn coverage(cli: &Cli) -> Result<Exit, CliError> {
     let context = Context::with_login(cli).await?;
-    let version = context.client.config().version();
-    let text = first_page(context.beneficiary().coverage(), version).await?;
-    print_document(text.as_bytes())?;
+    let page = first_page(context.beneficiary().coverage()).await?;
+    print_document(page.body())?;
     Ok(Exit::Success)
 }
 
@@ -70,5 +53,13 @@ pub(crate) async fn metadata(cli: &Cli) -> Result<Exit, CliError> {
     let client = BlueButton::new(load_config(cli)?)?;
     let body = client.metadata::<Bytes>().await?;
     print_document(&body)?;
+    Ok(Exit::Success)
+}
+
+/// The digital insurance card Bundle (v3), as the server sent it.
+pub(crate) async fn insurance_card(cli: &Cli) -> Result<Exit, CliError> {
+    let context = Context::with_login(cli).await?;
+    let card = context.beneficiary().insurance_card::<RawPage>().await?;
+    print_document(card.body())?;
     Ok(Exit::Success)
 }

@@ -24,6 +24,7 @@ pub(crate) async fn run(cli: &Cli) -> Result<Exit, CliError> {
         Command::Coverage => data::coverage(cli).await,
         Command::Userinfo => data::userinfo(cli).await,
         Command::Metadata => data::metadata(cli).await,
+        Command::InsuranceCard => data::insurance_card(cli).await,
         Command::Eob(args) => eob::run(cli, args).await,
         Command::Export(args) => export::run(cli, args).await,
         Command::Config(ConfigCommand::Show) => config::show(cli),
