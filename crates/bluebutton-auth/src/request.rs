@@ -287,7 +287,12 @@ mod tests {
 
         // And this SDK's saved request carries every key the Python SDK reads.
         let ours = serde_json::to_value(AuthRequest::new()).unwrap();
-        for key in ["state", "code_challenge", "code_challenge_method", "verifier"] {
+        for key in [
+            "state",
+            "code_challenge",
+            "code_challenge_method",
+            "verifier",
+        ] {
             assert!(ours.get(key).is_some_and(|v| v.is_string()), "{key}");
         }
         assert_eq!(ours["code_challenge_method"], "S256");
@@ -303,7 +308,10 @@ mod tests {
 
     #[test]
     fn the_earlier_code_verifier_key_is_read() {
-        let old = format!(r#"{{"state":"abcdefghijklmnopq","code_verifier":"{}"}}"#, "a".repeat(43));
+        let old = format!(
+            r#"{{"state":"abcdefghijklmnopq","code_verifier":"{}"}}"#,
+            "a".repeat(43)
+        );
         let req: AuthRequest = serde_json::from_str(&old).unwrap();
         assert_eq!(req.code_verifier().secret(), &"a".repeat(43));
     }

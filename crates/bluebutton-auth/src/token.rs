@@ -295,7 +295,9 @@ impl ExpiresIn {
     /// Whole seconds (a fraction is dropped), or the problem with a negative or non-finite value.
     fn seconds(self) -> Result<Duration, TokenResponseProblem> {
         match self {
-            ExpiresIn::Whole(secs) if secs < 0 => Err(TokenResponseProblem::NegativeExpiresIn(secs)),
+            ExpiresIn::Whole(secs) if secs < 0 => {
+                Err(TokenResponseProblem::NegativeExpiresIn(secs))
+            }
             ExpiresIn::Whole(secs) => Ok(Duration::from_secs(secs.unsigned_abs())),
             ExpiresIn::Float(secs) if secs < 0.0 => {
                 Err(TokenResponseProblem::NegativeExpiresIn(secs.floor() as i64))
@@ -473,7 +475,11 @@ fn parse_iso(s: &str) -> Option<OffsetDateTime> {
     PrimitiveDateTime::parse(naive, &fmt)
         .or_else(|_| PrimitiveDateTime::parse(naive, &fmt_frac))
         .ok()
-        .or_else(|| time::Date::parse(naive, &date_only).ok().map(|d| d.midnight()))
+        .or_else(|| {
+            time::Date::parse(naive, &date_only)
+                .ok()
+                .map(|d| d.midnight())
+        })
         .map(PrimitiveDateTime::assume_utc)
 }
 

@@ -59,8 +59,10 @@ fn init_tracing(verbose: u8) {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread: a command is one sequence of requests, so worker threads would only add
+    // cross-thread wake-ups and per-thread allocator arenas (the blocking pool still exists for
+    // the browser launcher and file I/O).
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {

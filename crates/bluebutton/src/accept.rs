@@ -54,17 +54,44 @@ mod tests {
     #[test]
     fn fhir_resources_ask_for_fhir_json() {
         let base = "https://sandbox.bluebutton.cms.gov/v2/fhir";
-        assert_eq!(accept(Operation::Search("ExplanationOfBenefit"), &format!("{base}/ExplanationOfBenefit/")), DEFAULT_ACCEPT);
-        assert_eq!(accept(Operation::Read("Patient"), &format!("{base}/Patient/-1")), DEFAULT_ACCEPT);
-        assert_eq!(accept(Operation::NextPage, &format!("{base}/Coverage/?_offset=10")), DEFAULT_ACCEPT);
-        assert_eq!(accept(Operation::InsuranceCard, "https://h/v3/fhir/Patient/$generate-insurance-card"), DEFAULT_ACCEPT);
-        assert_eq!(accept(Operation::Custom, &format!("{base}/Patient/-1")), DEFAULT_ACCEPT);
+        assert_eq!(
+            accept(
+                Operation::Search("ExplanationOfBenefit"),
+                &format!("{base}/ExplanationOfBenefit/")
+            ),
+            DEFAULT_ACCEPT
+        );
+        assert_eq!(
+            accept(Operation::Read("Patient"), &format!("{base}/Patient/-1")),
+            DEFAULT_ACCEPT
+        );
+        assert_eq!(
+            accept(Operation::NextPage, &format!("{base}/Coverage/?_offset=10")),
+            DEFAULT_ACCEPT
+        );
+        assert_eq!(
+            accept(
+                Operation::InsuranceCard,
+                "https://h/v3/fhir/Patient/$generate-insurance-card"
+            ),
+            DEFAULT_ACCEPT
+        );
+        assert_eq!(
+            accept(Operation::Custom, &format!("{base}/Patient/-1")),
+            DEFAULT_ACCEPT
+        );
     }
 
     #[test]
     fn json_only_endpoints_ask_for_json() {
-        assert_eq!(accept(Operation::UserInfo, "https://h/v2/connect/userinfo"), JSON_ACCEPT);
-        assert_eq!(accept(Operation::Metadata, "https://h/v1/fhir/metadata"), JSON_ACCEPT);
+        assert_eq!(
+            accept(Operation::UserInfo, "https://h/v2/connect/userinfo"),
+            JSON_ACCEPT
+        );
+        assert_eq!(
+            accept(Operation::Metadata, "https://h/v1/fhir/metadata"),
+            JSON_ACCEPT
+        );
         for path in [
             "https://h/v2/connect/userinfo",
             "https://h/prefix/v3/connect/.well-known/openid-configuration",

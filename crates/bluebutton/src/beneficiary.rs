@@ -4,8 +4,8 @@
 use std::fmt;
 use std::sync::Arc;
 
-use bluebutton_config::ApiVersion;
 use bluebutton_auth::{AuthorizationToken, Introspection, ScopeNeed, TokenRef};
+use bluebutton_config::ApiVersion;
 use bluebutton_fhir::{Coverage, ExplanationOfBenefit, Patient};
 use bluebutton_transport::{Response, TransportError};
 use bytes::Bytes;

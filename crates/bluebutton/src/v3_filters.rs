@@ -129,10 +129,16 @@ impl V3Filters {
         pairs.extend(self.tags.iter().map(|t| ("_tag", t.to_string())));
         let list = |items: Vec<&str>| items.join(",");
         if !self.sources.is_empty() {
-            pairs.push(("_source", list(self.sources.iter().map(|s| s.as_str()).collect())));
+            pairs.push((
+                "_source",
+                list(self.sources.iter().map(|s| s.as_str()).collect()),
+            ));
         }
         if !self.outcomes.is_empty() {
-            pairs.push(("outcome", list(self.outcomes.iter().map(|o| o.as_str()).collect())));
+            pairs.push((
+                "outcome",
+                list(self.outcomes.iter().map(|o| o.as_str()).collect()),
+            ));
         }
         if !self.ids.is_empty() {
             pairs.push(("_id", list(self.ids.iter().map(String::as_str).collect())));
@@ -153,7 +159,10 @@ mod tests {
     #[test]
     fn tokens_and_lists_are_written_as_the_server_reads_them() {
         let filters = V3Filters {
-            tags: vec![Token::with_system("https://example.org/tags", "Adjudicated")],
+            tags: vec![Token::with_system(
+                "https://example.org/tags",
+                "Adjudicated",
+            )],
             sources: vec![ClaimSource::NationalClaimsHistory, ClaimSource::Ddps],
             outcomes: vec![ClaimOutcome::Complete],
             ids: vec!["a".into(), "b".into()],
@@ -171,7 +180,10 @@ mod tests {
             ]
         );
         assert!(V3Filters::default().is_empty());
-        assert_eq!(ClaimSource::from_meta_source("SharedSystem"), Some(ClaimSource::SharedSystem));
+        assert_eq!(
+            ClaimSource::from_meta_source("SharedSystem"),
+            Some(ClaimSource::SharedSystem)
+        );
         assert_eq!(ClaimSource::from_meta_source("NCH"), None);
     }
 }

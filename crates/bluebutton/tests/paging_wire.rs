@@ -227,3 +227,42 @@ async fn custom_absolute_urls_on_another_origin_are_refused() {
     insta::assert_snapshot!(error.to_string(), @"cannot request `https://evil.example/v2/fhir/Patient/?token=`: an absolute URL must be on the configured base URL's origin");
     assert!(server.received_requests().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn offset_links_without_total_are_followed_to_the_end() {
+    // The v3 back end pages with `_offset`, has no first/last links, and leaves `total` out
+    // while more pages exist: only the `next` link says whether to go on.
+    let server = MockServer::start().await;
+    let link = |offset: u32| {
+        format!(
+            "{}/v2/fhir/ExplanationOfBenefit?_count=2&_offset={offset}&patient=-1",
+            server.uri()
+        )
+    };
+    let mut last = bundle(None, &["e"]);
+    last["total"] = json!(5);
+    for (offset, body) in [(2, bundle(Some(&link(4)), &["c", "d"])), (4, last)] {
+        Mock::given(method("GET"))
+            .and(path("/v2/fhir/ExplanationOfBenefit"))
+            .and(query_param("_offset", offset.to_string()))
+            .respond_with(ResponseTemplate::new(200).set_body_json(body))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("GET"))
+        .and(path("/v2/fhir/ExplanationOfBenefit/"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(bundle(Some(&link(2)), &["a", "b"])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let eobs = client(&server)
+        .await
+        .explanation_of_benefit()
+        .page_size(2)
+        .all()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = eobs.iter().filter_map(|e| e.id.as_deref()).collect();
+    assert_eq!(ids, ["a", "b", "c", "d", "e"]);
+}

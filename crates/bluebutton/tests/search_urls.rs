@@ -138,7 +138,13 @@ fn v3_claim_filters_are_sent_on_v3_and_refused_before_it() {
     for version in [ApiVersion::V1, ApiVersion::V2] {
         let error = search(version).url().unwrap_err();
         assert!(
-            matches!(error, Error::VersionUnsupported { needs: ApiVersion::V3, .. }),
+            matches!(
+                error,
+                Error::VersionUnsupported {
+                    needs: ApiVersion::V3,
+                    ..
+                }
+            ),
             "{error:?}"
         );
     }

@@ -70,7 +70,10 @@ async fn insurance_card_before_v3_is_refused_without_a_request() {
             ),
             "{error:?}"
         );
-        assert!(error.to_string().contains("configure `version: 3`"), "{error}");
+        assert!(
+            error.to_string().contains("configure `version: 3`"),
+            "{error}"
+        );
     }
     assert!(server.received_requests().await.unwrap().is_empty());
 }

@@ -104,7 +104,10 @@ pub(crate) fn goals(results: &Value) -> Value {
     json!([
         goal(
             "Pass-through: official SDK CPU of the page fetches ÷ CLI `eob --all --format ndjson` process CPU >= 10x",
-            ratio(num(&clients["python"]["pages_cpu_s"]), num(&clients["cli"]["eob_cpu_s"])),
+            ratio(
+                num(&clients["python"]["pages_cpu_s"]),
+                num(&clients["cli"]["eob_cpu_s"])
+            ),
             "x",
             10.0,
             true,
