@@ -11,7 +11,7 @@ use axum::response::Response;
 use serde_json::Value;
 
 use super::bundle::Page;
-use super::negotiate::negotiate;
+use super::negotiate::{negotiate, not_acceptable};
 use super::params::{self, SearchParams};
 use super::to_fhir_string;
 use crate::faults::Fault;
@@ -82,11 +82,7 @@ async fn admit(
         ));
     }
     let Some(content_type) = negotiate(&request.headers) else {
-        return Err(detail(
-            StatusCode::NOT_ACCEPTABLE,
-            JSON,
-            "Could not satisfy the request Accept header.",
-        ));
+        return Err(not_acceptable());
     };
     if !RESOURCES.contains(&resource) {
         return Err(not_found_page().await);

@@ -3,7 +3,7 @@
 mod bundle;
 pub(crate) mod handlers;
 mod json;
-mod negotiate;
+pub(crate) mod negotiate;
 mod params;
 
 pub(crate) use json::to_fhir_string;
