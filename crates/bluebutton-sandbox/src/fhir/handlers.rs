@@ -16,7 +16,7 @@ use super::params::{self, SearchParams};
 use super::to_fhir_string;
 use crate::faults::Fault;
 use crate::oauth::bearer::{Caller, authenticate, forbidden, unauthorized};
-use crate::responses::{FHIR_JSON, JSON, detail, not_found_page, with_body};
+use crate::responses::{FHIR_JSON, detail, not_found_page, server_error, with_body};
 use crate::router::{RATE_LIMIT, RATE_REMAINING, RATE_RESET, Version};
 use crate::server::ConnectionDropper;
 use crate::state::{AppState, CounterCells, RateLimit, lock};
@@ -24,7 +24,7 @@ use crate::state::{AppState, CounterCells, RateLimit, lock};
 const RESOURCES: [&str; 3] = ["Patient", "Coverage", "ExplanationOfBenefit"];
 
 /// A request that passed every check.
-struct Admitted {
+pub(super) struct Admitted {
     caller: Caller,
     content_type: &'static str,
     rate: RateLimit,
@@ -59,8 +59,9 @@ fn throttled(content_type: &str, seconds: u64) -> Response {
 }
 
 /// Runs every check; `Err` is the answer to send instead.
-async fn admit(
+pub(super) async fn admit(
     state: &AppState,
+    version: Version,
     resource: &str,
     search: bool,
     request: &Parts,
@@ -93,6 +94,13 @@ async fn admit(
         return Err(forbidden(content_type));
     }
     if !crate::oauth::scopes_allow(&caller.scopes, resource, search) {
+        return Err(forbidden(content_type));
+    }
+    // A token belongs to the version it was issued for: v3 claims never leave through v1/v2.
+    if resource == "ExplanationOfBenefit"
+        && caller.terms.version == Version::V3
+        && version != Version::V3
+    {
         return Err(forbidden(content_type));
     }
     let rate = state.throttle(&caller.token);
@@ -129,7 +137,12 @@ async fn inject_faults(
     }
     let queued = lock(&state.injected).pop_front();
     match queued.or_else(|| state.dice.roll(faults)) {
-        None => Ok(()),
+        // Refresh failures never sit in the queue (they wait for a refresh).
+        None | Some(Fault::RefreshFailsAfterRotation) => Ok(()),
+        Some(Fault::BackendUnreachable) => {
+            CounterCells::bump(&state.counters.server_errors);
+            Err(server_error())
+        }
         Some(Fault::DropConnection) => {
             CounterCells::bump(&state.counters.dropped);
             if let Some(dropper) = dropper {
@@ -183,11 +196,11 @@ fn origin(state: &AppState, headers: &HeaderMap) -> String {
 /// `GET /vN/fhir/<Resource>/<id>[/]`.
 pub(crate) async fn read(
     State(state): State<Arc<AppState>>,
-    Extension(_version): Extension<Version>,
+    Extension(version): Extension<Version>,
     Path((resource, id)): Path<(String, String)>,
     request: Parts,
 ) -> Response {
-    let admitted = match admit(&state, &resource, false, &request).await {
+    let admitted = match admit(&state, version, &resource, false, &request).await {
         Ok(a) => a,
         Err(response) => return response,
     };
@@ -219,7 +232,7 @@ pub(crate) async fn search(
     Path(resource): Path<String>,
     request: Parts,
 ) -> Response {
-    let admitted = match admit(&state, &resource, true, &request).await {
+    let admitted = match admit(&state, version, &resource, true, &request).await {
         Ok(a) => a,
         Err(response) => return response,
     };
