@@ -97,7 +97,7 @@ fn api(version: Version) -> Router<Arc<AppState>> {
         )
         .route("/fhir/metadata", get(wellknown::metadata))
         .route_layer(middleware::from_fn(plain_json_only));
-    let router = Router::new()
+    let mut router = Router::new()
         .route("/o/authorize", any(oauth::authorize::add_slash))
         .route(
             "/o/authorize/",
@@ -115,6 +115,12 @@ fn api(version: Version) -> Router<Arc<AppState>> {
         .route("/fhir/{resource}/", any(fhir::handlers::search))
         .route("/fhir/{resource}/{id}", any(fhir::handlers::read))
         .route("/fhir/{resource}/{id}/", any(fhir::handlers::read));
+    if version == Version::V3 {
+        router = router.route(
+            "/fhir/Patient/$generate-insurance-card",
+            any(fhir::insurance_card::generate),
+        );
+    }
     router.merge(plain_json).layer(Extension(version))
 }
 

@@ -14,6 +14,8 @@ use super::bundle::Page;
 use super::negotiate::{negotiate, not_acceptable};
 use super::params::{self, SearchParams};
 use super::to_fhir_string;
+use super::v3_search::V3Query;
+use crate::data::ClaimSummary;
 use crate::faults::Fault;
 use crate::oauth::bearer::{Caller, authenticate, forbidden, unauthorized};
 use crate::responses::{FHIR_JSON, detail, not_found_page, server_error, with_body};
@@ -25,13 +27,13 @@ const RESOURCES: [&str; 3] = ["Patient", "Coverage", "ExplanationOfBenefit"];
 
 /// A request that passed every check.
 pub(super) struct Admitted {
-    caller: Caller,
-    content_type: &'static str,
-    rate: RateLimit,
+    pub(super) caller: Caller,
+    pub(super) content_type: &'static str,
+    pub(super) rate: RateLimit,
     query: Vec<(String, String)>,
 }
 
-fn with_rate(mut response: Response, rate: &RateLimit) -> Response {
+pub(super) fn with_rate(mut response: Response, rate: &RateLimit) -> Response {
     let headers = response.headers_mut();
     let values = [
         (RATE_LIMIT, rate.limit.to_string()),
@@ -166,7 +168,7 @@ async fn inject_faults(
     }
 }
 
-fn ok(value: &Value, admitted: &Admitted) -> Response {
+pub(super) fn ok(value: &Value, admitted: &Admitted) -> Response {
     ok_text(to_fhir_string(value), admitted)
 }
 
@@ -177,7 +179,7 @@ fn ok_text(text: String, admitted: &Admitted) -> Response {
     )
 }
 
-fn not_found(admitted: &Admitted) -> Response {
+pub(super) fn not_found(admitted: &Admitted) -> Response {
     with_rate(
         detail(StatusCode::NOT_FOUND, admitted.content_type, "Not found."),
         &admitted.rate,
@@ -185,7 +187,7 @@ fn not_found(admitted: &Admitted) -> Response {
 }
 
 /// The scheme and host the client used (BFD builds links from the forwarded host), else the bind address.
-fn origin(state: &AppState, headers: &HeaderMap) -> String {
+pub(super) fn origin(state: &AppState, headers: &HeaderMap) -> String {
     headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
@@ -207,12 +209,18 @@ pub(crate) async fn read(
     let Some(bene) = state.data.find(&admitted.caller.patient) else {
         return not_found(&admitted);
     };
+    let v3 = version == Version::V3;
     let found = match resource.as_str() {
+        "Patient" if v3 => (id == admitted.caller.patient).then(|| bene.v3_patient()),
         "Patient" => (id == admitted.caller.patient).then(|| bene.patient()),
-        "Coverage" => bene
-            .coverages()
-            .into_iter()
-            .find(|c| c.get("id").and_then(Value::as_str) == Some(id.as_str())),
+        "Coverage" => if v3 {
+            bene.v3_coverages()
+        } else {
+            bene.coverages()
+        }
+        .into_iter()
+        .find(|c| c.get("id").and_then(Value::as_str) == Some(id.as_str())),
+        _ if v3 => bene.v3_eob_by_id(&id),
         _ => bene.eob_by_id(&id),
     };
     match found {
@@ -236,7 +244,13 @@ pub(crate) async fn search(
         Ok(a) => a,
         Err(response) => return response,
     };
-    let params = match params::parse(&resource, &admitted.query) {
+    let parsed = params::parse(&resource, &admitted.query).and_then(|params| {
+        let v3 = (version == Version::V3)
+            .then(|| V3Query::parse(&resource, &admitted.query, admitted.caller.terms))
+            .transpose()?;
+        Ok((params, v3))
+    });
+    let (mut params, v3) = match parsed {
         Ok(p) => p,
         Err(invalid) => {
             return with_rate(
@@ -245,6 +259,11 @@ pub(crate) async fn search(
             );
         }
     };
+    let mut link_filters = params.link_filters.clone();
+    if let Some(v3) = &v3 {
+        params.start_index = v3.offset.unwrap_or(params.start_index);
+        link_filters.extend(v3.link_filters.iter().cloned());
+    }
     let patient = admitted.caller.patient.clone();
     let Some(bene) = state.data.find(&patient) else {
         return not_found(&admitted);
@@ -257,10 +276,11 @@ pub(crate) async fn search(
     let page = |owner: (&'static str, String), total: usize| Page {
         endpoint: endpoint.clone(),
         owner,
-        filters: &params.link_filters,
+        filters: &link_filters,
         total,
         start: params.start_index,
         count: params.count,
+        offset_paging: v3.is_some(),
     };
     let bundle = match resource.as_str() {
         "Patient" => {
@@ -272,7 +292,11 @@ pub(crate) async fn search(
                 value == bene.info.mbi || value == patient
             });
             let all = if matches {
-                vec![bene.patient()]
+                vec![if v3.is_some() {
+                    bene.v3_patient()
+                } else {
+                    bene.patient()
+                }]
             } else {
                 Vec::new()
             };
@@ -291,7 +315,11 @@ pub(crate) async fn search(
             {
                 return with_rate(forbidden(admitted.content_type), &admitted.rate);
             }
-            let all = bene.coverages();
+            let all = if v3.is_some() {
+                bene.v3_coverages()
+            } else {
+                bene.coverages()
+            };
             slice_page(
                 &state,
                 page(("beneficiary", format!("Patient/{patient}")), all.len()),
@@ -308,14 +336,27 @@ pub(crate) async fn search(
                 return with_rate(forbidden(admitted.content_type), &admitted.rate);
             }
             let claims = bene.claims();
-            let (total, entries) = if params.has_filters() {
+            let admits = |claim: &ClaimSummary| {
+                params.matches(claim)
+                    && v3.as_ref().is_none_or(|q| {
+                        q.admits(&bene.claim_traits(claim), || bene.claim_id(claim))
+                    })
+            };
+            let text = |claim: &ClaimSummary| -> Arc<str> {
+                if v3.is_some() {
+                    to_fhir_string(&bene.v3_eob(claim)).into()
+                } else {
+                    bene.eob_text(claim)
+                }
+            };
+            let (total, entries) = if params.has_filters() || v3.is_some() {
                 let mut total = 0;
                 let mut entries = Vec::new();
                 let end = params.start_index.saturating_add(params.count);
                 for claim in claims {
-                    if params.matches(claim) {
+                    if admits(claim) {
                         if total >= params.start_index && total < end {
-                            entries.push(bene.eob_text(claim));
+                            entries.push(text(claim));
                         }
                         total += 1;
                     }
