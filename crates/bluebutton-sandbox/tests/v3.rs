@@ -379,3 +379,124 @@ async fn the_insurance_card_is_a_c4dic_bundle_and_needs_patient_and_coverage_sco
         "v3 only"
     );
 }
+
+/// Opens the consent page of a `version` authorization and posts `form` to it; returns the
+/// page's HTML and the token from the resulting code.
+async fn consent(sb: &SandboxHandle, version: &str, form: &[(&str, &str)]) -> (String, Value) {
+    let response = client()
+        .get(authorize_url_on(sb, version, V3_SCOPES))
+        .send()
+        .await
+        .expect("authorize");
+    assert_eq!(response.status(), 302);
+    let page_path = response.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let page = client()
+        .get(url(sb, &page_path))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    let decided = client()
+        .post(url(sb, &page_path))
+        .form(form)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(decided.status(), 302);
+    let location =
+        url::Url::parse(decided.headers()["location"].to_str().expect("ascii")).expect("absolute");
+    let code = location
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .expect("code")
+        .1
+        .into_owned();
+    let token = client()
+        .post(url(sb, &format!("/{version}/o/token/")))
+        .basic_auth(sb.client_id(), Some(sb.client_secret()))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("code_verifier", VERIFIER),
+        ])
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("json");
+    (page, token)
+}
+
+#[tokio::test]
+async fn the_v3_consent_page_asks_about_42_cfr_part_2_unticked_and_escapes_its_text() {
+    let sb = Sandbox::builder()
+        .consent(bluebutton_sandbox::ConsentMode::ConsentPage)
+        .app_name("<b>Tom & Jerry's \"App\"</b>")
+        .start()
+        .await
+        .expect("start");
+    let allow = [("allow", "Allow"), ("share_demographic_scopes", "True")];
+    let (page, declined) = consent(&sb, "v3", &allow).await;
+    let checkbox = page
+        .lines()
+        .find(|l| l.contains("name=\"share_42cfr_part2\""))
+        .expect("a 42 CFR Part 2 checkbox on v3");
+    assert!(
+        !checkbox.contains("checked"),
+        "unticked by default: {checkbox}"
+    );
+    assert!(
+        page.contains("&lt;b&gt;Tom &amp; Jerry&#x27;s &quot;App&quot;&lt;/b&gt;"),
+        "{page}"
+    );
+    assert!(!page.contains("<b>Tom"));
+    let hidden = walk(&sb, at(&declined), "_count=50").await;
+    assert!(!hidden.iter().any(has_label));
+
+    let (_, shared) = consent(
+        &sb,
+        "v3",
+        &[("allow", "Allow"), ("share_42cfr_part2", "True")],
+    )
+    .await;
+    let shown = walk(&sb, at(&shared), "_count=50").await;
+    assert!(shown.iter().any(has_label));
+    assert!(
+        !shared["scope"].as_str().expect("scope").contains("profile"),
+        "demographics unticked"
+    );
+
+    let (v2_page, _) = consent(&sb, "v2", &allow).await;
+    assert!(!v2_page.contains("share_42cfr_part2"), "only v3 asks");
+}
+
+#[tokio::test]
+async fn v3_authorize_lists_scope_among_the_missing_parameters() {
+    let sb = Sandbox::builder().start().await.expect("start");
+    let bare = format!(
+        "{}?client_id={}&response_type=code",
+        url(&sb, "/v3/o/authorize/"),
+        sb.client_id()
+    );
+    assert_eq!(
+        status_body(client().get(&bare).send().await.expect("get")).await,
+        (
+            400,
+            r#"{"status_code": 400, "message": "Missing Required Parameter(s): code_challenge, code_challenge_method, state, scope"}"#
+                .to_owned()
+        )
+    );
+    let v2 = bare.replace("/v3/", "/v2/");
+    assert_eq!(
+        status_body(client().get(&v2).send().await.expect("get"))
+            .await
+            .1,
+        r#"{"status_code": 400, "message": "Missing Required Parameter(s): code_challenge, code_challenge_method, state"}"#
+    );
+}
