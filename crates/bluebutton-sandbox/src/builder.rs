@@ -22,7 +22,8 @@ pub enum ConsentMode {
     #[default]
     AutoApprove,
     /// Redirect to an HTML consent page (beneficiary picker, "share demographic data" checkbox,
-    /// Allow / Deny buttons, form POST), for use from a browser.
+    /// on v3 an unticked "share 42 CFR Part 2 records" checkbox, Allow / Deny buttons, form POST),
+    /// for use from a browser.
     ConsentPage,
 }
 
