@@ -1,5 +1,6 @@
 //! FHIR read and search handlers: the real order of checks (query token, Accept, resource, bearer,
-//! method, scope, throttle, upstream faults), then the data.
+//! method, scope, token version, throttle, upstream faults), then the data
+//! (v3-shaped and v3-filtered on `/v3/`).
 
 use std::sync::Arc;
 
