@@ -265,6 +265,11 @@ pub(crate) struct ServeArgs {
     /// Directory for the config file (default: a new temporary directory, kept).
     #[arg(long, value_name = "DIR")]
     pub(crate) config_dir: Option<PathBuf>,
+
+    /// Ask in a browser page (beneficiary, demographics, v3 42 CFR Part 2 sharing, Allow/Deny)
+    /// instead of approving every authorization at once.
+    #[arg(long)]
+    pub(crate) consent_page: bool,
 }
 
 fn parse_scope(text: &str) -> Result<Scope, String> {

@@ -22,7 +22,8 @@ pub enum ConsentMode {
     #[default]
     AutoApprove,
     /// Redirect to an HTML consent page (beneficiary picker, "share demographic data" checkbox,
-    /// Allow / Deny buttons, form POST), for use from a browser.
+    /// on v3 an unticked "share 42 CFR Part 2 records" checkbox, Allow / Deny buttons, form POST),
+    /// for use from a browser.
     ConsentPage,
 }
 
@@ -40,33 +41,83 @@ pub enum DataAccessType {
 }
 
 /// A beneficiary's decision for one auto-approved authorization (see [`SandboxHandle::queue_approval`]).
+///
+/// Build one with [`Approval::approve`], [`Approval::approve_without_demographics`] or
+/// [`Approval::Deny`], then adjust it with [`Approval::sharing_samhsa`].
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Approval {
     /// Approve as this beneficiary (`None`: the default beneficiary).
+    #[non_exhaustive]
     Approve {
         /// The FHIR patient id, e.g. `-19990000000001`.
         patient_id: Option<String>,
         /// Whether the demographic scopes (`patient/Patient.*`, `profile`) are shared.
         share_demographics: bool,
+        /// Whether the beneficiary shares substance-use-disorder (42 CFR Part 2) claims with the
+        /// application. Only a v3 authorization asks; the consent page's checkbox is unticked by
+        /// default, so `false` unless set. When `false`, v3 ExplanationOfBenefit searches leave out
+        /// the claims labelled `42CFRPart2`.
+        share_samhsa: bool,
     },
     /// Deny: the redirect carries `error=access_denied`.
     Deny,
 }
 
 impl Approval {
-    /// Approve as `patient_id`, sharing demographics.
+    /// Approve as `patient_id`, sharing demographics, not sharing 42 CFR Part 2 claims.
     pub fn approve(patient_id: impl Into<String>) -> Self {
         Approval::Approve {
             patient_id: Some(patient_id.into()),
             share_demographics: true,
+            share_samhsa: false,
         }
     }
-    /// Approve as the default beneficiary without sharing demographics.
+    /// Approve as the default beneficiary without sharing demographics (nor 42 CFR Part 2 claims).
     pub fn approve_without_demographics() -> Self {
         Approval::Approve {
             patient_id: None,
             share_demographics: false,
+            share_samhsa: false,
+        }
+    }
+    /// Approve as the default beneficiary, sharing demographics, not sharing 42 CFR Part 2 claims
+    /// (what pressing Allow on an untouched consent page decides).
+    pub fn approve_default() -> Self {
+        Approval::Approve {
+            patient_id: None,
+            share_demographics: true,
+            share_samhsa: false,
+        }
+    }
+    /// The same approval as another beneficiary (a denial stays a denial).
+    pub(crate) fn for_patient(self, id: &str) -> Self {
+        match self {
+            Approval::Approve {
+                share_demographics,
+                share_samhsa,
+                ..
+            } => Approval::Approve {
+                patient_id: Some(id.to_owned()),
+                share_demographics,
+                share_samhsa,
+            },
+            Approval::Deny => Approval::Deny,
+        }
+    }
+    /// The same approval with the 42 CFR Part 2 choice set (a denial stays a denial).
+    pub fn sharing_samhsa(self, share: bool) -> Self {
+        match self {
+            Approval::Approve {
+                patient_id,
+                share_demographics,
+                ..
+            } => Approval::Approve {
+                patient_id,
+                share_demographics,
+                share_samhsa: share,
+            },
+            Approval::Deny => Approval::Deny,
         }
     }
 }

@@ -8,10 +8,11 @@ use crate::rng::Rng;
 /// Which faults the sandbox injects, and how often. All decisions are deterministic from the
 /// sandbox seed and the order of requests.
 ///
-/// 502 and 429 are injected on FHIR reads and searches (where the real server produces them); latency
-/// and dropped connections on FHIR requests too, and on `/o/token` when
-/// [`Faults::include_token_endpoint`] is set (a 500 `{"error": "Server Error (500)"}` stands in for
-/// the 502 there).
+/// 502, 429 and the unreachable claims back end are injected on FHIR reads and searches (where the
+/// real server produces them); latency and dropped connections on FHIR requests too, and on
+/// `/o/token` when [`Faults::include_token_endpoint`] is set (a 500 `{"error": "Server Error (500)"}`
+/// stands in for the 502 there, and an unreachable back end makes a refresh rotate, then answer
+/// 500). [`Faults::refresh_failure_rate`] applies to every successful refresh.
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq)]
 pub struct Faults {
@@ -19,6 +20,12 @@ pub struct Faults {
     pub server_error_rate: f64,
     /// Share of requests answered 429 with `Retry-After`.
     pub throttle_rate: f64,
+    /// Share of requests that find the claims back end unreachable: FHIR calls answer 500
+    /// `{"error": "Server Error (500)"}` (not 502).
+    pub backend_unreachable_rate: f64,
+    /// Share of successful refreshes that rotate the pair (the old refresh token is burnt) and then
+    /// answer 500 `{"error": "Server Error (500)"}`, as when the claims back end fails mid-refresh.
+    pub refresh_failure_rate: f64,
     /// The `Retry-After` of injected 429s (whole seconds; default 60 s, as the real server).
     pub retry_after: Duration,
     /// Latency added to every affected request.
@@ -43,6 +50,8 @@ impl Faults {
         Faults {
             server_error_rate: 0.0,
             throttle_rate: 0.0,
+            backend_unreachable_rate: 0.0,
+            refresh_failure_rate: 0.0,
             retry_after: Duration::from_secs(60),
             latency: Duration::ZERO,
             drop_rate: 0.0,
@@ -58,6 +67,16 @@ impl Faults {
     /// Sets [`Faults::throttle_rate`].
     pub fn throttle_rate(mut self, rate: f64) -> Self {
         self.throttle_rate = rate;
+        self
+    }
+    /// Sets [`Faults::backend_unreachable_rate`].
+    pub fn backend_unreachable_rate(mut self, rate: f64) -> Self {
+        self.backend_unreachable_rate = rate;
+        self
+    }
+    /// Sets [`Faults::refresh_failure_rate`].
+    pub fn refresh_failure_rate(mut self, rate: f64) -> Self {
+        self.refresh_failure_rate = rate;
         self
     }
     /// Sets [`Faults::retry_after`].
@@ -90,6 +109,11 @@ impl Faults {
         let rates = [
             ("faults.server_error_rate", self.server_error_rate),
             ("faults.throttle_rate", self.throttle_rate),
+            (
+                "faults.backend_unreachable_rate",
+                self.backend_unreachable_rate,
+            ),
+            ("faults.refresh_failure_rate", self.refresh_failure_rate),
             ("faults.drop_rate", self.drop_rate),
             ("faults.deny_rate", self.deny_rate),
         ];
@@ -115,6 +139,13 @@ pub enum Fault {
     Throttle,
     /// The connection is closed without a response.
     DropConnection,
+    /// The claims back end is unreachable: a FHIR call answers 500 `{"error": "Server Error (500)"}`;
+    /// on the token endpoint a refresh rotates the pair, then answers that 500.
+    BackendUnreachable,
+    /// The next successful refresh rotates the pair and then answers 500 (the same as
+    /// [`SandboxHandle::fail_refreshes_after_rotation`](crate::SandboxHandle::fail_refreshes_after_rotation);
+    /// it waits for a refresh, whatever requests come first).
+    RefreshFailsAfterRotation,
 }
 
 /// Decides, request by request, whether to inject a fault.
@@ -134,22 +165,35 @@ impl FaultDice {
 
     /// The fault (if any) for the next request, from the configured rates.
     pub(crate) fn roll(&self, faults: &Faults) -> Option<Fault> {
-        if faults.drop_rate == 0.0 && faults.server_error_rate == 0.0 && faults.throttle_rate == 0.0
-        {
+        let bands = [
+            (faults.drop_rate, Fault::DropConnection),
+            (faults.server_error_rate, Fault::ServerError),
+            (faults.throttle_rate, Fault::Throttle),
+            (faults.backend_unreachable_rate, Fault::BackendUnreachable),
+        ];
+        if bands.iter().all(|(rate, _)| *rate == 0.0) {
             return None;
         }
         let n = self.sequence.fetch_add(1, Ordering::Relaxed);
         let mut rng = Rng::keyed(self.seed, &[0xFA17, n]);
         let roll = rng.unit();
-        if roll < faults.drop_rate {
-            Some(Fault::DropConnection)
-        } else if roll < faults.drop_rate + faults.server_error_rate {
-            Some(Fault::ServerError)
-        } else if roll < faults.drop_rate + faults.server_error_rate + faults.throttle_rate {
-            Some(Fault::Throttle)
-        } else {
-            None
+        let mut upper = 0.0;
+        for (rate, fault) in bands {
+            upper += rate;
+            if roll < upper {
+                return Some(fault);
+            }
         }
+        None
+    }
+
+    /// Whether this successful refresh fails after rotating.
+    pub(crate) fn refresh_fails(&self, faults: &Faults) -> bool {
+        if faults.refresh_failure_rate == 0.0 {
+            return false;
+        }
+        let n = self.sequence.fetch_add(1, Ordering::Relaxed);
+        Rng::keyed(self.seed, &[0x2EF2, n]).unit() < faults.refresh_failure_rate
     }
 
     /// Whether the next auto-approval is denied.

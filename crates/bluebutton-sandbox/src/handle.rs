@@ -18,7 +18,7 @@ use crate::state::{AppState, lock};
 #[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FaultCounts {
-    /// 502 (FHIR) or 500 (token) answers.
+    /// 502 (FHIR) or 500 (token, unreachable claims back end) answers.
     pub server_errors: u64,
     /// 429 answers.
     pub throttled: u64,
@@ -151,7 +151,15 @@ impl SandboxHandle {
 
     /// Makes the next FHIR request(s) (and token requests when the faults include the token
     /// endpoint) fail with `fault`, `times` times, before any random fault.
+    /// [`Fault::RefreshFailsAfterRotation`] instead waits for the next `times` successful refreshes.
     pub fn inject(&self, fault: Fault, times: usize) {
+        if fault == Fault::RefreshFailsAfterRotation {
+            self.state
+                .counters
+                .fail_refreshes_after_rotation
+                .fetch_add(times as u64, std::sync::atomic::Ordering::Relaxed);
+            return;
+        }
         let mut queue = lock(&self.state.injected);
         queue.extend(std::iter::repeat_n(fault, times));
     }

@@ -11,6 +11,7 @@ use axum::routing::{any, get, post};
 use axum::{Extension, Router};
 
 use crate::fhir;
+use crate::fhir::negotiate::plain_json_only;
 use crate::oauth;
 use crate::responses::{not_found_page, with_body};
 use crate::state::AppState;
@@ -43,7 +44,7 @@ pub(crate) const RATE_RESET: HeaderName = HeaderName::from_static("x-ratelimit-r
 
 /// The whole application.
 pub(crate) fn build(state: Arc<AppState>) -> Router {
-    let mut router = Router::new()
+    let well_known = Router::new()
         .route(
             "/.well-known/openid-configuration",
             get(wellknown::openid_default),
@@ -57,7 +58,10 @@ pub(crate) fn build(state: Arc<AppState>) -> Router {
             get(wellknown::openid_v3),
         )
         .route("/.well-known/jwks.json", get(wellknown::jwks))
-        .route("/health", get(health));
+        .route_layer(middleware::from_fn(plain_json_only));
+    let mut router = Router::new()
+        .route("/health", get(health))
+        .merge(well_known);
     for version in [Version::V1, Version::V2, Version::V3] {
         router = router.nest(&format!("/{}", version.segment()), api(version));
     }
@@ -71,16 +75,8 @@ pub(crate) fn build(state: Arc<AppState>) -> Router {
 }
 
 fn api(version: Version) -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/o/authorize", any(oauth::authorize::add_slash))
-        .route(
-            "/o/authorize/",
-            get(oauth::authorize::get).post(oauth::authorize::post),
-        )
-        .route(
-            "/o/authorize/{id}/",
-            get(oauth::consent::show).post(oauth::consent::decide),
-        )
+    // The routes that serve only `application/json` (406 for an `Accept` that excludes it).
+    let plain_json = Router::new()
         .route("/o/token", post(oauth::token::token))
         .route("/o/token/", post(oauth::token::token))
         .route("/o/revoke_token/", post(oauth::revoke::revoke_token))
@@ -88,10 +84,6 @@ fn api(version: Version) -> Router<Arc<AppState>> {
         .route(
             "/o/introspect/",
             get(oauth::introspect::introspect).post(oauth::introspect::introspect),
-        )
-        .route(
-            "/o/expire_authenticated_user/{patient}/",
-            post(oauth::revoke::expire_authenticated_user),
         )
         .route("/connect/userinfo", get(oauth::userinfo::userinfo))
         .route("/connect/userinfo/{*rest}", get(oauth::userinfo::userinfo))
@@ -104,11 +96,32 @@ fn api(version: Version) -> Router<Arc<AppState>> {
             get(wellknown::smart),
         )
         .route("/fhir/metadata", get(wellknown::metadata))
+        .route_layer(middleware::from_fn(plain_json_only));
+    let mut router = Router::new()
+        .route("/o/authorize", any(oauth::authorize::add_slash))
+        .route(
+            "/o/authorize/",
+            get(oauth::authorize::get).post(oauth::authorize::post),
+        )
+        .route(
+            "/o/authorize/{id}/",
+            get(oauth::consent::show).post(oauth::consent::decide),
+        )
+        .route(
+            "/o/expire_authenticated_user/{patient}/",
+            post(oauth::revoke::expire_authenticated_user),
+        )
         .route("/fhir/{resource}", any(fhir::handlers::search))
         .route("/fhir/{resource}/", any(fhir::handlers::search))
         .route("/fhir/{resource}/{id}", any(fhir::handlers::read))
-        .route("/fhir/{resource}/{id}/", any(fhir::handlers::read))
-        .layer(Extension(version))
+        .route("/fhir/{resource}/{id}/", any(fhir::handlers::read));
+    if version == Version::V3 {
+        router = router.route(
+            "/fhir/Patient/$generate-insurance-card",
+            any(fhir::insurance_card::generate),
+        );
+    }
+    router.merge(plain_json).layer(Extension(version))
 }
 
 async fn health() -> Response {

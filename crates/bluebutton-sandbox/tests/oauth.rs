@@ -109,7 +109,7 @@ async fn code_exchange_gives_the_real_token_response() {
     assert_eq!(token["patient"], "-19990000000001");
     assert_eq!(
         token["scope"],
-        "patient/Coverage.rs patient/ExplanationOfBenefit.rs profile patient/Patient.rs openid"
+        "patient/Coverage.read patient/Coverage.rs patient/ExplanationOfBenefit.read patient/ExplanationOfBenefit.rs profile patient/Patient.read patient/Patient.rs openid"
     );
     let expiration = token["access_grant_expiration"].as_str().expect("string");
     assert_eq!(expiration.len(), 20, "{expiration}");
@@ -561,7 +561,7 @@ async fn userinfo_has_the_real_shape_and_needs_demographics() {
     let private = login(&sb, "&sandbox_decision=approve-no-demographics").await;
     assert_eq!(
         private["scope"],
-        "patient/Coverage.rs patient/ExplanationOfBenefit.rs openid"
+        "patient/Coverage.read patient/Coverage.rs patient/ExplanationOfBenefit.read patient/ExplanationOfBenefit.rs openid"
     );
     let denied = get(&sb, "/v2/connect/userinfo", at(&private)).await;
     assert_eq!(denied.status(), 403);

@@ -5,7 +5,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use bluebutton_sandbox::{Faults, Sandbox, SandboxHandle};
+use bluebutton_sandbox::{ConsentMode, Faults, Sandbox, SandboxHandle};
 
 use crate::cli::ServeArgs;
 use crate::error::CliError;
@@ -39,7 +39,7 @@ fn write_config(dir: &Path, config: &serde_json::Value) -> Result<PathBuf, CliEr
 
 /// Starts the sandbox, prints `key=value` lines (base_url, client_id, client_secret,
 /// callback_url, config, one `beneficiary=` line each, then `ready`) and serves until Ctrl-C or
-/// SIGTERM.
+/// SIGTERM. With `--consent-page`, every authorization shows the sandbox's HTML consent page.
 pub(crate) async fn serve(args: &ServeArgs) -> Result<Exit, CliError> {
     let faults = Faults::none()
         .server_error_rate(args.fault_5xx)
@@ -53,6 +53,11 @@ pub(crate) async fn serve(args: &ServeArgs) -> Result<Exit, CliError> {
         .seed(args.seed)
         .faults(faults)
         .redirect_uri(args.callback_url.as_str())
+        .consent(if args.consent_page {
+            ConsentMode::ConsentPage
+        } else {
+            ConsentMode::AutoApprove
+        })
         .start()
         .await?;
     let dir = match &args.config_dir {

@@ -3,6 +3,7 @@
 mod claim_type;
 mod folder;
 mod synthetic;
+mod v3;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -15,6 +16,7 @@ pub use claim_type::ClaimType;
 pub(crate) use folder::parse_date;
 
 pub(crate) use synthetic::MAX_CLAIMS_PER_BENEFICIARY;
+pub(crate) use v3::{ClaimSource, ClaimTraits, SAMHSA_CODE};
 
 /// What a test needs to know about one beneficiary of the sandbox.
 #[non_exhaustive]

@@ -1,4 +1,5 @@
-//! Search-set Bundles with `total` and absolute `first/next/previous/last/self` links (BFD's format).
+//! Search-set Bundles with absolute paging links: v1/v2 (`startIndex`, `first/next/previous/last/self`,
+//! always a `total`) and v3 (`_offset`, only `next/previous/self`, `total` on the last page only).
 
 use std::sync::Arc;
 
@@ -17,6 +18,8 @@ pub(crate) struct Page<'a> {
     pub(crate) total: usize,
     pub(crate) start: usize,
     pub(crate) count: usize,
+    /// v3 paging: `_offset` links, no `first`/`last`, no `total` while more pages exist.
+    pub(crate) offset_paging: bool,
 }
 
 fn encode(pairs: &[(&str, &str)]) -> String {
@@ -26,12 +29,21 @@ fn encode(pairs: &[(&str, &str)]) -> String {
 }
 
 impl Page<'_> {
+    /// The name of the paging parameter.
+    fn start_param(&self) -> &'static str {
+        if self.offset_paging {
+            "_offset"
+        } else {
+            "startIndex"
+        }
+    }
+
     fn paging_link(&self, start: usize) -> String {
         let start = start.to_string();
         let count = self.count.to_string();
         let mut pairs: Vec<(&str, &str)> = vec![
             ("_format", "application/json+fhir"),
-            ("startIndex", &start),
+            (self.start_param(), &start),
             ("_count", &count),
             (self.owner.0, &self.owner.1),
         ];
@@ -46,7 +58,7 @@ impl Page<'_> {
             ("_count", &count),
             ("_format", "application/json+fhir"),
             (self.owner.0, &self.owner.1),
-            ("startIndex", &start),
+            (self.start_param(), &start),
         ];
         pairs.extend(self.filters.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         pairs.sort_by(|a, b| a.0.cmp(b.0));
@@ -56,10 +68,13 @@ impl Page<'_> {
     /// The Bundle's JSON text, with `entries` (already serialized resources) spliced in.
     pub(crate) fn bundle(&self, state: &AppState, entries: &[Arc<str>]) -> String {
         let mut links = Vec::new();
+        let more = self.count > 0 && self.start + self.count < self.total;
         if let Some(pages_before_last) = self.total.saturating_sub(1).checked_div(self.count) {
             let last = pages_before_last * self.count;
-            links.push(json!({"relation": "first", "url": self.paging_link(0)}));
-            if self.start + self.count < self.total {
+            if !self.offset_paging {
+                links.push(json!({"relation": "first", "url": self.paging_link(0)}));
+            }
+            if more {
                 links.push(
                     json!({"relation": "next", "url": self.paging_link(self.start + self.count)}),
                 );
@@ -68,10 +83,12 @@ impl Page<'_> {
                 let previous = self.start.saturating_sub(self.count);
                 links.push(json!({"relation": "previous", "url": self.paging_link(previous)}));
             }
-            links.push(json!({"relation": "last", "url": self.paging_link(last)}));
+            if !self.offset_paging {
+                links.push(json!({"relation": "last", "url": self.paging_link(last)}));
+            }
         }
         links.push(json!({"relation": "self", "url": self.self_link()}));
-        let bundle: Value = json!({
+        let mut bundle: Value = json!({
             "resourceType": "Bundle",
             "id": state.new_uuid(),
             "meta": {"lastUpdated": fhir_instant(state.clock.now())},
@@ -79,6 +96,12 @@ impl Page<'_> {
             "total": self.total,
             "link": links,
         });
+        if self.offset_paging
+            && more
+            && let Some(map) = bundle.as_object_mut()
+        {
+            map.remove("total");
+        }
         let mut text = super::to_fhir_string(&bundle);
         if !entries.is_empty() {
             text.pop();

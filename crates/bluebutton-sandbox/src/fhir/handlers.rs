@@ -1,5 +1,6 @@
 //! FHIR read and search handlers: the real order of checks (query token, Accept, resource, bearer,
-//! method, scope, throttle, upstream faults), then the data.
+//! method, scope, token version, throttle, upstream faults), then the data
+//! (v3-shaped and v3-filtered on `/v3/`).
 
 use std::sync::Arc;
 
@@ -11,12 +12,14 @@ use axum::response::Response;
 use serde_json::Value;
 
 use super::bundle::Page;
-use super::negotiate::negotiate;
+use super::negotiate::{negotiate, not_acceptable};
 use super::params::{self, SearchParams};
 use super::to_fhir_string;
+use super::v3_search::V3Query;
+use crate::data::ClaimSummary;
 use crate::faults::Fault;
 use crate::oauth::bearer::{Caller, authenticate, forbidden, unauthorized};
-use crate::responses::{FHIR_JSON, JSON, detail, not_found_page, with_body};
+use crate::responses::{FHIR_JSON, detail, not_found_page, server_error, with_body};
 use crate::router::{RATE_LIMIT, RATE_REMAINING, RATE_RESET, Version};
 use crate::server::ConnectionDropper;
 use crate::state::{AppState, CounterCells, RateLimit, lock};
@@ -24,14 +27,14 @@ use crate::state::{AppState, CounterCells, RateLimit, lock};
 const RESOURCES: [&str; 3] = ["Patient", "Coverage", "ExplanationOfBenefit"];
 
 /// A request that passed every check.
-struct Admitted {
-    caller: Caller,
-    content_type: &'static str,
-    rate: RateLimit,
+pub(super) struct Admitted {
+    pub(super) caller: Caller,
+    pub(super) content_type: &'static str,
+    pub(super) rate: RateLimit,
     query: Vec<(String, String)>,
 }
 
-fn with_rate(mut response: Response, rate: &RateLimit) -> Response {
+pub(super) fn with_rate(mut response: Response, rate: &RateLimit) -> Response {
     let headers = response.headers_mut();
     let values = [
         (RATE_LIMIT, rate.limit.to_string()),
@@ -59,8 +62,9 @@ fn throttled(content_type: &str, seconds: u64) -> Response {
 }
 
 /// Runs every check; `Err` is the answer to send instead.
-async fn admit(
+pub(super) async fn admit(
     state: &AppState,
+    version: Version,
     resource: &str,
     search: bool,
     request: &Parts,
@@ -82,11 +86,7 @@ async fn admit(
         ));
     }
     let Some(content_type) = negotiate(&request.headers) else {
-        return Err(detail(
-            StatusCode::NOT_ACCEPTABLE,
-            JSON,
-            "Could not satisfy the request Accept header.",
-        ));
+        return Err(not_acceptable());
     };
     if !RESOURCES.contains(&resource) {
         return Err(not_found_page().await);
@@ -97,6 +97,13 @@ async fn admit(
         return Err(forbidden(content_type));
     }
     if !crate::oauth::scopes_allow(&caller.scopes, resource, search) {
+        return Err(forbidden(content_type));
+    }
+    // A token belongs to the version it was issued for: v3 claims never leave through v1/v2.
+    if resource == "ExplanationOfBenefit"
+        && caller.terms.version == Version::V3
+        && version != Version::V3
+    {
         return Err(forbidden(content_type));
     }
     let rate = state.throttle(&caller.token);
@@ -133,7 +140,12 @@ async fn inject_faults(
     }
     let queued = lock(&state.injected).pop_front();
     match queued.or_else(|| state.dice.roll(faults)) {
-        None => Ok(()),
+        // Refresh failures never sit in the queue (they wait for a refresh).
+        None | Some(Fault::RefreshFailsAfterRotation) => Ok(()),
+        Some(Fault::BackendUnreachable) => {
+            CounterCells::bump(&state.counters.server_errors);
+            Err(server_error())
+        }
         Some(Fault::DropConnection) => {
             CounterCells::bump(&state.counters.dropped);
             if let Some(dropper) = dropper {
@@ -157,7 +169,7 @@ async fn inject_faults(
     }
 }
 
-fn ok(value: &Value, admitted: &Admitted) -> Response {
+pub(super) fn ok(value: &Value, admitted: &Admitted) -> Response {
     ok_text(to_fhir_string(value), admitted)
 }
 
@@ -168,7 +180,7 @@ fn ok_text(text: String, admitted: &Admitted) -> Response {
     )
 }
 
-fn not_found(admitted: &Admitted) -> Response {
+pub(super) fn not_found(admitted: &Admitted) -> Response {
     with_rate(
         detail(StatusCode::NOT_FOUND, admitted.content_type, "Not found."),
         &admitted.rate,
@@ -176,7 +188,7 @@ fn not_found(admitted: &Admitted) -> Response {
 }
 
 /// The scheme and host the client used (BFD builds links from the forwarded host), else the bind address.
-fn origin(state: &AppState, headers: &HeaderMap) -> String {
+pub(super) fn origin(state: &AppState, headers: &HeaderMap) -> String {
     headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
@@ -187,23 +199,29 @@ fn origin(state: &AppState, headers: &HeaderMap) -> String {
 /// `GET /vN/fhir/<Resource>/<id>[/]`.
 pub(crate) async fn read(
     State(state): State<Arc<AppState>>,
-    Extension(_version): Extension<Version>,
+    Extension(version): Extension<Version>,
     Path((resource, id)): Path<(String, String)>,
     request: Parts,
 ) -> Response {
-    let admitted = match admit(&state, &resource, false, &request).await {
+    let admitted = match admit(&state, version, &resource, false, &request).await {
         Ok(a) => a,
         Err(response) => return response,
     };
     let Some(bene) = state.data.find(&admitted.caller.patient) else {
         return not_found(&admitted);
     };
+    let v3 = version == Version::V3;
     let found = match resource.as_str() {
+        "Patient" if v3 => (id == admitted.caller.patient).then(|| bene.v3_patient()),
         "Patient" => (id == admitted.caller.patient).then(|| bene.patient()),
-        "Coverage" => bene
-            .coverages()
-            .into_iter()
-            .find(|c| c.get("id").and_then(Value::as_str) == Some(id.as_str())),
+        "Coverage" => if v3 {
+            bene.v3_coverages()
+        } else {
+            bene.coverages()
+        }
+        .into_iter()
+        .find(|c| c.get("id").and_then(Value::as_str) == Some(id.as_str())),
+        _ if v3 => bene.v3_eob_by_id(&id),
         _ => bene.eob_by_id(&id),
     };
     match found {
@@ -223,11 +241,17 @@ pub(crate) async fn search(
     Path(resource): Path<String>,
     request: Parts,
 ) -> Response {
-    let admitted = match admit(&state, &resource, true, &request).await {
+    let admitted = match admit(&state, version, &resource, true, &request).await {
         Ok(a) => a,
         Err(response) => return response,
     };
-    let params = match params::parse(&resource, &admitted.query) {
+    let parsed = params::parse(&resource, &admitted.query).and_then(|params| {
+        let v3 = (version == Version::V3)
+            .then(|| V3Query::parse(&resource, &admitted.query, admitted.caller.terms))
+            .transpose()?;
+        Ok((params, v3))
+    });
+    let (mut params, v3) = match parsed {
         Ok(p) => p,
         Err(invalid) => {
             return with_rate(
@@ -236,6 +260,11 @@ pub(crate) async fn search(
             );
         }
     };
+    let mut link_filters = params.link_filters.clone();
+    if let Some(v3) = &v3 {
+        params.start_index = v3.offset.unwrap_or(params.start_index);
+        link_filters.extend(v3.link_filters.iter().cloned());
+    }
     let patient = admitted.caller.patient.clone();
     let Some(bene) = state.data.find(&patient) else {
         return not_found(&admitted);
@@ -248,10 +277,11 @@ pub(crate) async fn search(
     let page = |owner: (&'static str, String), total: usize| Page {
         endpoint: endpoint.clone(),
         owner,
-        filters: &params.link_filters,
+        filters: &link_filters,
         total,
         start: params.start_index,
         count: params.count,
+        offset_paging: v3.is_some(),
     };
     let bundle = match resource.as_str() {
         "Patient" => {
@@ -263,7 +293,11 @@ pub(crate) async fn search(
                 value == bene.info.mbi || value == patient
             });
             let all = if matches {
-                vec![bene.patient()]
+                vec![if v3.is_some() {
+                    bene.v3_patient()
+                } else {
+                    bene.patient()
+                }]
             } else {
                 Vec::new()
             };
@@ -282,7 +316,11 @@ pub(crate) async fn search(
             {
                 return with_rate(forbidden(admitted.content_type), &admitted.rate);
             }
-            let all = bene.coverages();
+            let all = if v3.is_some() {
+                bene.v3_coverages()
+            } else {
+                bene.coverages()
+            };
             slice_page(
                 &state,
                 page(("beneficiary", format!("Patient/{patient}")), all.len()),
@@ -299,14 +337,27 @@ pub(crate) async fn search(
                 return with_rate(forbidden(admitted.content_type), &admitted.rate);
             }
             let claims = bene.claims();
-            let (total, entries) = if params.has_filters() {
+            let admits = |claim: &ClaimSummary| {
+                params.matches(claim)
+                    && v3.as_ref().is_none_or(|q| {
+                        q.admits(&bene.claim_traits(claim), || bene.claim_id(claim))
+                    })
+            };
+            let text = |claim: &ClaimSummary| -> Arc<str> {
+                if v3.is_some() {
+                    to_fhir_string(&bene.v3_eob(claim)).into()
+                } else {
+                    bene.eob_text(claim)
+                }
+            };
+            let (total, entries) = if params.has_filters() || v3.is_some() {
                 let mut total = 0;
                 let mut entries = Vec::new();
                 let end = params.start_index.saturating_add(params.count);
                 for claim in claims {
-                    if params.matches(claim) {
+                    if admits(claim) {
                         if total >= params.start_index && total < end {
-                            entries.push(bene.eob_text(claim));
+                            entries.push(text(claim));
                         }
                         total += 1;
                     }

@@ -10,7 +10,7 @@ use url::Url;
 
 use super::body::{field, form_fields};
 use super::scopes;
-use super::store::{AuthRequest, Code, Grant};
+use super::store::{AuthRequest, Code, Grant, Terms};
 use crate::builder::{Approval, ConsentMode, DataAccessType};
 use crate::clock::add_months;
 use crate::responses::{JSON, found, html_page, status_message, text_html, with_body};
@@ -73,6 +73,9 @@ fn authorize(state: &Arc<AppState>, version: Version, fields: &[(String, String)
         Err(response) => return *response,
     };
     if field(fields, "response_type") != Some("code") {
+        if !request.redirect_registered {
+            return mismatching_redirect_uri();
+        }
         return found(&redirect_with(
             &request.redirect_uri,
             &[
@@ -152,20 +155,18 @@ fn validate(
         }
         Some(_) => {}
     }
+    // An unregistered `redirect_uri` passes here (the real server sends the beneficiary to the
+    // Medicare login first) and is refused at the approval step.
     let registered = &state.settings.redirect_uris;
-    let redirect_uri = match field(fields, "redirect_uri") {
-        Some(uri) if registered.iter().any(|r| r == uri) => uri.to_owned(),
-        None if registered.len() == 1 => registered[0].clone(),
-        _ => {
-            return reject(html_page(
-                StatusCode::BAD_REQUEST,
-                "Error: invalid_request",
-                "Mismatching redirect URI.",
-            ));
-        }
+    let (redirect_uri, redirect_registered) = match field(fields, "redirect_uri") {
+        Some(uri) => (uri.to_owned(), registered.iter().any(|r| r == uri)),
+        None if registered.len() == 1 => (registered[0].clone(), true),
+        None => return reject(mismatching_redirect_uri()),
     };
     Ok(AuthRequest {
+        version,
         redirect_uri,
+        redirect_registered,
         state: state_param.to_owned(),
         challenge: field(fields, "code_challenge")
             .unwrap_or_default()
@@ -175,40 +176,61 @@ fn validate(
     })
 }
 
+/// The real error page for a `redirect_uri` that is not registered.
+pub(crate) fn mismatching_redirect_uri() -> Response {
+    html_page(
+        StatusCode::BAD_REQUEST,
+        "Error: invalid_request",
+        "Mismatching redirect URI.",
+    )
+}
+
 /// The beneficiary's decision in auto-approve mode (precedence documented in the crate docs).
 fn auto_decision(state: &AppState, fields: &[(String, String)]) -> Approval {
     let decision = field(fields, "sandbox_decision");
     if decision == Some("deny") {
         return Approval::Deny;
     }
+    let samhsa = match field(fields, "sandbox_samhsa") {
+        Some("share") => Some(true),
+        Some("decline") => Some(false),
+        _ => None,
+    };
+    let with_samhsa = |approval: Approval| match samhsa {
+        Some(share) => approval.sharing_samhsa(share),
+        None => approval,
+    };
     if let Some(patient) = field(fields, "sandbox_patient") {
-        return Approval::Approve {
-            patient_id: Some(patient.to_owned()),
-            share_demographics: decision != Some("approve-no-demographics"),
+        let approval = if decision == Some("approve-no-demographics") {
+            Approval::approve_without_demographics()
+        } else {
+            Approval::approve_default()
         };
+        return with_samhsa(approval.for_patient(patient));
     }
     if decision == Some("approve-no-demographics") {
-        return Approval::approve_without_demographics();
+        return with_samhsa(Approval::approve_without_demographics());
     }
     if let Some(queued) = lock(&state.approvals).pop_front() {
-        return queued;
+        return with_samhsa(queued);
     }
     if state.dice.deny(&state.settings.faults) {
         return Approval::Deny;
     }
-    Approval::Approve {
-        patient_id: None,
-        share_demographics: true,
-    }
+    with_samhsa(Approval::approve_default())
 }
 
 /// Carries out a decision: a code (and grant) or `error=access_denied`.
 pub(crate) fn decide(state: &AppState, request: AuthRequest, decision: Approval) -> Response {
-    let (patient_id, share) = match decision {
+    if !request.redirect_registered {
+        return mismatching_redirect_uri();
+    }
+    let (patient_id, share, share_samhsa) = match decision {
         Approval::Approve {
             patient_id,
             share_demographics,
-        } => (patient_id, share_demographics),
+            share_samhsa,
+        } => (patient_id, share_demographics, share_samhsa),
         Approval::Deny => {
             CounterCells::bump(&state.counters.denials);
             return found(&redirect_with(
@@ -253,7 +275,12 @@ pub(crate) fn decide(state: &AppState, request: AuthRequest, decision: Approval)
                 redirect_uri: request.redirect_uri.clone(),
                 challenge: request.challenge.clone(),
                 patient,
-                scopes: scopes::grant(request.scope.as_deref(), share),
+                scopes: scopes::grant(request.version, request.scope.as_deref(), share),
+                terms: Terms {
+                    version: request.version,
+                    // Only the v3 consent asks; earlier versions never filter these claims.
+                    shares_samhsa: share_samhsa || request.version != Version::V3,
+                },
                 expires: now + time::Duration::seconds(60),
             },
         );

@@ -3,6 +3,7 @@
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 
+use super::store::Terms;
 use crate::responses::detail;
 use crate::state::{AppState, CounterCells, lock};
 
@@ -15,6 +16,8 @@ pub(crate) struct Caller {
     pub(crate) token: String,
     pub(crate) patient: String,
     pub(crate) scopes: Vec<String>,
+    /// The version and 42 CFR Part 2 choice of the authorization behind the token.
+    pub(crate) terms: Terms,
 }
 
 /// Why a request is not authenticated.
@@ -58,6 +61,7 @@ pub(crate) fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Call
         token: token.to_owned(),
         patient: access.patient.clone(),
         scopes: access.scopes.clone(),
+        terms: access.terms,
     })
 }
 

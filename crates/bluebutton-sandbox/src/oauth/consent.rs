@@ -1,5 +1,6 @@
 //! The HTML consent page of [`ConsentMode::ConsentPage`](crate::ConsentMode::ConsentPage):
-//! pick a beneficiary, choose whether to share demographic data, Allow or Deny (form POST).
+//! pick a beneficiary, choose whether to share demographic data (and, on v3, substance-use-disorder
+//! claims protected by 42 CFR Part 2), Allow or Deny (form POST).
 
 use std::sync::Arc;
 
@@ -7,17 +8,33 @@ use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::authorize::decide as carry_out;
+use super::authorize::{decide as carry_out, mismatching_redirect_uri};
 use super::body::{field, form_fields};
 use crate::builder::Approval;
 use crate::responses::{escape_html, status_message, with_body};
+use crate::router::Version;
 use crate::state::{AppState, lock};
+
+/// The form field of the 42 CFR Part 2 checkbox (`True` when ticked).
+const SHARE_SAMHSA: &str = "share_42cfr_part2";
 
 /// `GET /vN/o/authorize/<id>/`: the page.
 pub(crate) async fn show(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Response {
-    if !lock(&state.store).pending.contains_key(&id) {
+    let Some(request) = lock(&state.store).pending.get(&id).cloned() else {
         return status_message(StatusCode::NOT_FOUND, "Not found.");
+    };
+    if !request.redirect_registered {
+        return mismatching_redirect_uri();
     }
+    // Only the v3 consent asks about 42 CFR Part 2 claims; the box starts unticked.
+    let samhsa = if request.version == Version::V3 {
+        format!(
+            "<p><label><input type=\"checkbox\" name=\"{SHARE_SAMHSA}\" value=\"True\">\n\
+             Share my substance use disorder treatment records (42 CFR Part 2)</label></p>\n"
+        )
+    } else {
+        String::new()
+    };
     let options: String = state
         .data
         .all()
@@ -42,7 +59,7 @@ pub(crate) async fn show(State(state): State<Arc<AppState>>, Path(id): Path<Stri
 <select id="patient" name="patient">{options}</select>
 <p><label><input type="checkbox" name="share_demographic_scopes" value="True" checked>
 Share my demographic data (name, address, date of birth, sex, race)</label></p>
-<button type="submit" name="allow" value="Allow">Allow</button>
+{samhsa}<button type="submit" name="allow" value="Allow">Allow</button>
 <button type="submit" name="deny" value="Deny">Deny</button>
 </form>
 </body></html>
@@ -65,6 +82,7 @@ pub(crate) async fn decide_page(
         Approval::Approve {
             patient_id: field(fields, "patient").map(str::to_owned),
             share_demographics: field(fields, "share_demographic_scopes") == Some("True"),
+            share_samhsa: field(fields, SHARE_SAMHSA) == Some("True"),
         }
     } else {
         Approval::Deny

@@ -1,13 +1,36 @@
 //! Scope slugs: what the application may get, what demographics mean, what each route needs.
 
-/// Every scope of the sandbox application, in the order of the real token response example.
-pub(crate) const APP_SCOPES: [&str; 5] = [
+use crate::router::Version;
+
+/// Every scope of the sandbox application on v3, in the order of the real token response example.
+const APP_SCOPES: [&str; 5] = [
     "patient/Coverage.rs",
     "patient/ExplanationOfBenefit.rs",
     "profile",
     "patient/Patient.rs",
     "openid",
 ];
+
+/// Every scope of the sandbox application on v1 and v2: the legacy `.read` scopes beside `.rs`.
+const APP_SCOPES_LEGACY: [&str; 8] = [
+    "patient/Coverage.read",
+    "patient/Coverage.rs",
+    "patient/ExplanationOfBenefit.read",
+    "patient/ExplanationOfBenefit.rs",
+    "profile",
+    "patient/Patient.read",
+    "patient/Patient.rs",
+    "openid",
+];
+
+/// All the application's scopes for an authorization on `version`.
+fn app_scopes(version: Version) -> Vec<String> {
+    let all: &[&str] = match version {
+        Version::V3 => &APP_SCOPES,
+        Version::V1 | Version::V2 => &APP_SCOPES_LEGACY,
+    };
+    all.iter().map(|s| (*s).to_owned()).collect()
+}
 
 /// `BENE_PERSONAL_INFO_SCOPES`: stripped when the beneficiary does not share demographics.
 const DEMOGRAPHIC: [&str; 5] = [
@@ -32,8 +55,13 @@ fn supported(scope: &str) -> bool {
         && matches!(access, "read" | "r" | "s" | "rs")
 }
 
-/// The scopes granted for a request's `scope` parameter (`None`: all of the application's).
-pub(crate) fn grant(requested: Option<&str>, share_demographics: bool) -> Vec<String> {
+/// The scopes granted on `version` for a request's `scope` parameter (`None`: all of the
+/// application's).
+pub(crate) fn grant(
+    version: Version,
+    requested: Option<&str>,
+    share_demographics: bool,
+) -> Vec<String> {
     let mut scopes: Vec<String> = match requested {
         Some(text) => {
             let asked: Vec<&str> = text.split_whitespace().filter(|s| supported(s)).collect();
@@ -60,12 +88,12 @@ pub(crate) fn grant(requested: Option<&str>, share_demographics: bool) -> Vec<St
                 }
             }
             if out.is_empty() {
-                APP_SCOPES.iter().map(|s| (*s).to_owned()).collect()
+                app_scopes(version)
             } else {
                 out
             }
         }
-        None => APP_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
+        None => app_scopes(version),
     };
     if !share_demographics {
         scopes.retain(|s| !DEMOGRAPHIC.contains(&s.as_str()));
@@ -100,7 +128,7 @@ mod tests {
     #[test]
     fn demographics_are_stripped_and_scopes_condensed() {
         assert_eq!(
-            grant(None, false),
+            grant(Version::V3, None, false),
             vec![
                 "patient/Coverage.rs",
                 "patient/ExplanationOfBenefit.rs",
@@ -108,13 +136,24 @@ mod tests {
             ]
         );
         assert_eq!(
+            grant(Version::V2, None, false),
+            vec![
+                "patient/Coverage.read",
+                "patient/Coverage.rs",
+                "patient/ExplanationOfBenefit.read",
+                "patient/ExplanationOfBenefit.rs",
+                "openid"
+            ]
+        );
+        assert_eq!(
             grant(
+                Version::V2,
                 Some("patient/Patient.r patient/Patient.s openid bogus"),
                 true
             ),
             vec!["patient/Patient.rs", "openid"]
         );
-        let s = grant(Some("patient/Coverage.s"), true);
+        let s = grant(Version::V3, Some("patient/Coverage.s"), true);
         assert!(allows(&s, "Coverage", true));
         assert!(!allows(&s, "Coverage", false));
         assert!(!allows(&s, "Patient", true));

@@ -4,10 +4,24 @@ use std::collections::HashMap;
 
 use time::OffsetDateTime;
 
+use crate::router::Version;
+
+/// What an authorization decided besides its scopes; every token issued from it carries it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Terms {
+    /// The API version the authorization was made on (a token belongs to it).
+    pub(crate) version: Version,
+    /// Whether the beneficiary shares 42 CFR Part 2 claims (asked on v3 only).
+    pub(crate) shares_samhsa: bool,
+}
+
 /// A validated `/authorize` request waiting for the beneficiary's decision.
 #[derive(Clone, Debug)]
 pub(crate) struct AuthRequest {
+    pub(crate) version: Version,
     pub(crate) redirect_uri: String,
+    /// Whether `redirect_uri` is registered (an unregistered one is refused at the approval step).
+    pub(crate) redirect_registered: bool,
     pub(crate) state: String,
     /// The S256 challenge with `=` padding stripped (as the real server stores it).
     pub(crate) challenge: String,
@@ -22,6 +36,7 @@ pub(crate) struct Code {
     pub(crate) challenge: String,
     pub(crate) patient: String,
     pub(crate) scopes: Vec<String>,
+    pub(crate) terms: Terms,
     pub(crate) expires: OffsetDateTime,
 }
 
@@ -30,6 +45,7 @@ pub(crate) struct Code {
 pub(crate) struct Access {
     pub(crate) patient: String,
     pub(crate) scopes: Vec<String>,
+    pub(crate) terms: Terms,
     pub(crate) expires: OffsetDateTime,
     pub(crate) refresh: String,
 }
@@ -49,6 +65,7 @@ pub(crate) enum RefreshStatus {
 pub(crate) struct Refresh {
     pub(crate) patient: String,
     pub(crate) scopes: Vec<String>,
+    pub(crate) terms: Terms,
     pub(crate) access: Option<String>,
     pub(crate) status: RefreshStatus,
 }

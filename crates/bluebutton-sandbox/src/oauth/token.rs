@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use super::body::{field, form_fields};
 use super::client_auth;
-use super::store::{Access, Refresh, RefreshStatus};
+use super::store::{Access, Refresh, RefreshStatus, Terms};
 use crate::builder::DataAccessType;
 use crate::clock::iso_seconds;
 use crate::faults::Fault;
@@ -29,10 +29,13 @@ const ONE_TIME_REFRESH: &str = "Your application is not allowed to refresh token
 pub(crate) async fn token(State(state): State<Arc<AppState>>, request: Request) -> Response {
     CounterCells::bump(&state.counters.token_posts);
     let dropper = request.extensions().get::<ConnectionDropper>().cloned();
-    if state.settings.faults.include_token_endpoint
-        && let Some(response) = inject(&state, dropper.as_ref()).await
-    {
-        return response;
+    let mut backend = Backend::Reachable;
+    if state.settings.faults.include_token_endpoint {
+        match inject(&state, dropper.as_ref()).await {
+            Injected::Nothing => {}
+            Injected::BackendUnreachable => backend = Backend::Unreachable,
+            Injected::Answer(response) => return response,
+        }
     }
     let headers = request.headers().clone();
     let fields = form_fields(request).await;
@@ -40,22 +43,45 @@ pub(crate) async fn token(State(state): State<Arc<AppState>>, request: Request) 
         return *response;
     }
     match field(&fields, "grant_type") {
+        Some("authorization_code") if backend == Backend::Unreachable => {
+            CounterCells::bump(&state.counters.server_errors);
+            server_error()
+        }
         Some("authorization_code") => exchange(&state, &fields),
-        Some("refresh_token") => refresh(&state, &fields),
+        Some("refresh_token") => refresh(&state, &fields, backend),
         _ => dot_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", None),
     }
 }
 
+/// Whether the claims back end answers during this token request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Backend {
+    Reachable,
+    Unreachable,
+}
+
+/// What a token-endpoint fault does to the request.
+enum Injected {
+    Nothing,
+    /// Go on, but the claims back-end call fails (a refresh rotates first, then answers 500).
+    BackendUnreachable,
+    /// Answer this at once.
+    Answer(Response),
+}
+
 /// Faults on the token endpoint: latency, then a queued or random fault.
-async fn inject(state: &AppState, dropper: Option<&ConnectionDropper>) -> Option<Response> {
+async fn inject(state: &AppState, dropper: Option<&ConnectionDropper>) -> Injected {
     let faults = &state.settings.faults;
     if !faults.latency.is_zero() {
         CounterCells::bump(&state.counters.delayed);
         tokio::time::sleep(faults.latency).await;
     }
-    let fault = lock(&state.injected)
+    let Some(fault) = lock(&state.injected)
         .pop_front()
-        .or_else(|| state.dice.roll(faults))?;
+        .or_else(|| state.dice.roll(faults))
+    else {
+        return Injected::Nothing;
+    };
     match fault {
         Fault::DropConnection => {
             CounterCells::bump(&state.counters.dropped);
@@ -63,11 +89,12 @@ async fn inject(state: &AppState, dropper: Option<&ConnectionDropper>) -> Option
                 dropper.drop_connection();
             }
             std::future::pending::<()>().await;
-            None
+            Injected::Nothing
         }
-        Fault::ServerError | Fault::Throttle => {
+        Fault::BackendUnreachable => Injected::BackendUnreachable,
+        Fault::ServerError | Fault::Throttle | Fault::RefreshFailsAfterRotation => {
             CounterCells::bump(&state.counters.server_errors);
-            Some(server_error())
+            Injected::Answer(server_error())
         }
     }
 }
@@ -111,13 +138,19 @@ fn exchange(state: &AppState, fields: &[(String, String)]) -> Response {
         );
     }
     store.codes.remove(code);
-    let response = issue(state, &mut store, &record.patient, record.scopes.clone());
+    let response = issue(
+        state,
+        &mut store,
+        &record.patient,
+        record.scopes.clone(),
+        record.terms,
+    );
     drop(store);
     CounterCells::bump(&state.counters.codes_exchanged);
     response
 }
 
-fn refresh(state: &AppState, fields: &[(String, String)]) -> Response {
+fn refresh(state: &AppState, fields: &[(String, String)], backend: Backend) -> Response {
     let Some(token) = field(fields, "refresh_token") else {
         return bb2_oauth_error(
             StatusCode::BAD_REQUEST,
@@ -169,14 +202,17 @@ fn refresh(state: &AppState, fields: &[(String, String)]) -> Response {
             store.access.remove(&access);
         }
     }
-    let response = issue(state, &mut store, &record.patient, scopes);
+    let response = issue(state, &mut store, &record.patient, scopes, record.terms);
     drop(store);
     CounterCells::bump(&state.counters.refreshes);
-    let fail = state
+    let queued = state
         .counters
         .fail_refreshes_after_rotation
         .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
         .is_ok();
+    let fail = backend == Backend::Unreachable
+        || queued
+        || state.dice.refresh_fails(&state.settings.faults);
     if fail {
         // Rotated and saved, then the claims back-end call failed: the client never sees the
         // new pair, and its old refresh token is spent.
@@ -192,6 +228,7 @@ fn issue(
     store: &mut super::store::Store,
     patient: &str,
     scopes: Vec<String>,
+    terms: Terms,
 ) -> Response {
     let now = state.clock.now();
     let ttl = state.settings.access_token_ttl;
@@ -214,6 +251,7 @@ fn issue(
         Access {
             patient: patient.to_owned(),
             scopes: scopes.clone(),
+            terms,
             expires,
             refresh: refresh_token.clone(),
         },
@@ -223,6 +261,7 @@ fn issue(
         Refresh {
             patient: patient.to_owned(),
             scopes,
+            terms,
             access: Some(access_token.clone()),
             status: RefreshStatus::Live,
         },

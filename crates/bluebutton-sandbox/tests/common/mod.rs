@@ -113,3 +113,48 @@ pub fn at(token: &Value) -> &str {
 pub fn rt(token: &Value) -> &str {
     token["refresh_token"].as_str().expect("refresh_token")
 }
+
+/// The authorize URL of API version `version` (`"v1"`, `"v2"`, `"v3"`; v3 needs `&scope=` in `extra`).
+pub fn authorize_url_on(sb: &SandboxHandle, version: &str, extra: &str) -> String {
+    authorize_url(sb, extra).replacen("/v2/o/authorize/", &format!("/{version}/o/authorize/"), 1)
+}
+
+/// The scopes a v3 login asks for: everything the application has.
+pub const V3_SCOPES: &str = "&scope=openid%20profile%20patient/Patient.rs%20patient/Coverage.rs%20patient/ExplanationOfBenefit.rs";
+
+/// Authorize (auto-approve) on `version` and exchange the code there; returns the token JSON.
+pub async fn login_on(sb: &SandboxHandle, version: &str, extra: &str) -> Value {
+    let response = client()
+        .get(authorize_url_on(sb, version, extra))
+        .send()
+        .await
+        .expect("authorize");
+    assert_eq!(response.status(), 302, "{:?}", response.text().await);
+    let location = response.headers()["location"].to_str().expect("ascii");
+    let callback: Vec<(String, String)> = url::Url::parse(location)
+        .expect("absolute")
+        .query_pairs()
+        .into_owned()
+        .collect();
+    let code = param(&callback, "code").expect("code").to_owned();
+    let response = client()
+        .post(url(sb, &format!("/{version}/o/token/")))
+        .basic_auth(sb.client_id(), Some(sb.client_secret()))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("code_verifier", VERIFIER),
+            ("redirect_uri", sb.redirect_uri().as_str()),
+        ])
+        .send()
+        .await
+        .expect("token");
+    assert_eq!(response.status(), 200);
+    response.json().await.expect("json")
+}
+
+/// Status and body text of a response.
+pub async fn status_body(response: reqwest::Response) -> (u16, String) {
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("body"))
+}

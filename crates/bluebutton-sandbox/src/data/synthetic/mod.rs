@@ -5,6 +5,7 @@ mod coverage;
 mod eob;
 mod fhir;
 mod patient;
+mod v3;
 
 use serde_json::Value;
 use time::{Date, Duration as TimeDuration, OffsetDateTime};
