@@ -10,6 +10,7 @@ use url::Url;
 use crate::SandboxError;
 use crate::data::DataSet;
 use crate::faults::Faults;
+use crate::fhir::JsonLayout;
 use crate::handle::SandboxHandle;
 use crate::server;
 use crate::state::AppState;
@@ -150,6 +151,7 @@ impl Fidelity {
 /// The settings of a sandbox (immutable once started). `Debug` redacts the client secret.
 #[derive(Clone)]
 pub(crate) struct Settings {
+    pub(crate) json_layout: JsonLayout,
     pub(crate) seed: u64,
     pub(crate) beneficiaries: usize,
     pub(crate) claims_per_beneficiary: usize,
@@ -173,6 +175,7 @@ impl std::fmt::Debug for Settings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Settings")
             .field("seed", &self.seed)
+            .field("json_layout", &self.json_layout)
             .field("beneficiaries", &self.beneficiaries)
             .field("claims_per_beneficiary", &self.claims_per_beneficiary)
             .field("access_token_ttl", &self.access_token_ttl)
@@ -204,6 +207,7 @@ impl Default for SandboxBuilder {
     fn default() -> Self {
         SandboxBuilder {
             settings: Settings {
+                json_layout: JsonLayout::Compact,
                 seed: 1999,
                 beneficiaries: 3,
                 claims_per_beneficiary: 52,
@@ -279,6 +283,12 @@ impl SandboxBuilder {
     /// Fault injection (default none).
     pub fn faults(mut self, faults: Faults) -> Self {
         self.settings.faults = faults;
+        self
+    }
+    /// The whitespace of FHIR response bodies (default [`JsonLayout::Compact`], as the real
+    /// server); the data and its order are the same in every layout.
+    pub fn json_layout(mut self, layout: JsonLayout) -> Self {
+        self.settings.json_layout = layout;
         self
     }
     /// Emulation of the real server's bugs (default: all emulated).

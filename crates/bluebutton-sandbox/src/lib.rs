@@ -92,6 +92,7 @@ pub use builder::{Approval, ConsentMode, DataAccessType, Fidelity, SandboxBuilde
 pub use data::{BeneficiaryInfo, ClaimType};
 pub use error::SandboxError;
 pub use faults::{Fault, Faults};
+pub use fhir::JsonLayout;
 pub use handle::{Counters, FaultCounts, SandboxHandle};
 
 /// The entry point: `Sandbox::builder()…start().await`.

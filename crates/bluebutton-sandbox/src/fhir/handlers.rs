@@ -32,6 +32,7 @@ pub(super) struct Admitted {
     pub(super) content_type: &'static str,
     pub(super) rate: RateLimit,
     query: Vec<(String, String)>,
+    layout: super::JsonLayout,
 }
 
 pub(super) fn with_rate(mut response: Response, rate: &RateLimit) -> Response {
@@ -124,6 +125,7 @@ pub(super) async fn admit(
         content_type,
         rate,
         query,
+        layout: state.settings.json_layout,
     })
 }
 
@@ -174,6 +176,7 @@ pub(super) fn ok(value: &Value, admitted: &Admitted) -> Response {
 }
 
 fn ok_text(text: String, admitted: &Admitted) -> Response {
+    let text = admitted.layout.apply(text);
     with_rate(
         with_body(StatusCode::OK, admitted.content_type, text),
         &admitted.rate,
