@@ -157,6 +157,25 @@ impl Env {
         env: &[(&str, &Path)],
         strays: &[String],
     ) -> (Outcome, u16, String, String, Vec<(u16, String)>) {
+        self.login_choosing(extra, env, strays, "")
+    }
+
+    /// `login --no-browser`, the browser adding `choice` to the authorize URL's query (the
+    /// sandbox's auto-approve knobs, e.g. `&sandbox_samhsa=share`).
+    pub fn login_with_choice(&self, choice: &str) -> Outcome {
+        let (outcome, status, page, _, _) =
+            self.login_choosing(&["--no-browser"], &[], &[], choice);
+        assert_eq!(status, 200, "{page}");
+        outcome
+    }
+
+    fn login_choosing(
+        &self,
+        extra: &[&str],
+        env: &[(&str, &Path)],
+        strays: &[String],
+        choice: &str,
+    ) -> (Outcome, u16, String, String, Vec<(u16, String)>) {
         let mut args = vec!["login", "--timeout", "60"];
         args.extend_from_slice(extra);
         let mut command = self.command(&args);
@@ -192,7 +211,11 @@ impl Env {
                 let status = answer.status().as_u16();
                 stray_pages.push((status, answer.text().await.expect("stray page")));
             }
-            let redirect = client.get(&authorize).send().await.expect("authorize");
+            let redirect = client
+                .get(format!("{authorize}{choice}"))
+                .send()
+                .await
+                .expect("authorize");
             assert_eq!(
                 redirect.status(),
                 302,
@@ -228,6 +251,15 @@ impl Env {
             stderr: stderr.into_bytes(),
         });
         (outcome, page_status, page, callback, stray_pages)
+    }
+
+    /// Points the config at API `version` (1, 2 or 3).
+    pub fn on_version(self, version: u8) -> Env {
+        let text = std::fs::read_to_string(&self.config).expect("read config");
+        let mut document: serde_json::Value = serde_json::from_str(&text).expect("config JSON");
+        document["version"] = version.into();
+        std::fs::write(&self.config, document.to_string()).expect("write config");
+        self
     }
 
     /// Logs in and checks it worked.
