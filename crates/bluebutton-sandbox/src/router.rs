@@ -71,7 +71,7 @@ pub(crate) fn build(state: Arc<AppState>) -> Router {
 }
 
 fn api(version: Version) -> Router<Arc<AppState>> {
-    Router::new()
+    let api = Router::new()
         .route("/o/authorize", any(oauth::authorize::add_slash))
         .route(
             "/o/authorize/",
@@ -107,8 +107,13 @@ fn api(version: Version) -> Router<Arc<AppState>> {
         .route("/fhir/{resource}", any(fhir::handlers::search))
         .route("/fhir/{resource}/", any(fhir::handlers::search))
         .route("/fhir/{resource}/{id}", any(fhir::handlers::read))
-        .route("/fhir/{resource}/{id}/", any(fhir::handlers::read))
-        .layer(Extension(version))
+        .route("/fhir/{resource}/{id}/", any(fhir::handlers::read));
+    // The served version picks the shape: v1 is FHIR STU3.
+    let api = match version {
+        Version::V1 => api.layer(middleware::from_fn(crate::data::stu3::serve_stu3)),
+        Version::V2 | Version::V3 => api,
+    };
+    api.layer(Extension(version))
 }
 
 async fn health() -> Response {
