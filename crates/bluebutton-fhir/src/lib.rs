@@ -55,6 +55,7 @@ mod primitives;
 mod resource;
 pub mod stu3;
 mod validate;
+mod version;
 
 pub use bluebutton::ClaimType;
 pub use error::FhirError;
@@ -63,3 +64,4 @@ pub use json::Extras;
 pub use primitives::{Date, DatePrecision, DateTime, Decimal, Instant, PrimitiveKind, Time};
 pub use resource::{OtherResource, from_json_slice, from_json_str, to_json_string};
 pub use validate::{Issue, IssueKind, Validate, Validator};
+pub use version::FhirVersion;

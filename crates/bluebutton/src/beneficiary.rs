@@ -121,7 +121,7 @@ impl Beneficiary {
     /// Reads one resource by id (`fhir/<type>/<id>`), typed (API v2/v3).
     pub async fn read<R: SearchResource>(&self, id: &str) -> Result<R, Error> {
         let operation = Operation::Read(R::TYPE);
-        self.shared.require_r4(operation)?;
+        self.shared.check_release::<R>(operation)?;
         let mut url = self.shared.endpoints.fhir_base.clone();
         // An http(s) URL always has path segments; `push` percent-encodes the id.
         if let Ok(mut segments) = url.path_segments_mut() {
@@ -159,9 +159,7 @@ impl Beneficiary {
     /// version: configure v3 to use it.
     pub async fn insurance_card<T: FromBody>(&self) -> Result<T, Error> {
         let operation = Operation::InsuranceCard;
-        if T::R4_ONLY {
-            self.shared.require_r4(operation)?;
-        }
+        self.shared.check_release::<T>(operation)?;
         let mut url = self.shared.endpoints.fhir_base.clone();
         let path = format!("{}Patient/$generate-insurance-card", url.path());
         url.set_path(&path);
@@ -180,9 +178,7 @@ impl Beneficiary {
     /// # let _ = (json, bytes); Ok(()) }
     /// ```
     pub async fn get<T: FromBody>(&self, path_or_url: &str) -> Result<T, Error> {
-        if T::R4_ONLY {
-            self.shared.require_r4(Operation::Custom)?;
-        }
+        self.shared.check_release::<T>(Operation::Custom)?;
         let url = resolve(&self.shared.endpoints, path_or_url)?;
         self.get_as(url, Operation::Custom, None).await
     }
@@ -191,13 +187,10 @@ impl Beneficiary {
     /// read as `T` ([`Page`]: [`serde_json::Value`], [`crate::RawPage`], or a typed
     /// [`bluebutton_fhir::Bundle`] on v2/v3).
     pub fn pages<T: Page>(&self, path_or_url: &str) -> Pages<T> {
-        let url = if T::R4_ONLY {
-            self.shared
-                .require_r4(Operation::Custom)
-                .and_then(|()| resolve(&self.shared.endpoints, path_or_url))
-        } else {
-            resolve(&self.shared.endpoints, path_or_url)
-        };
+        let url = self
+            .shared
+            .check_release::<T>(Operation::Custom)
+            .and_then(|()| resolve(&self.shared.endpoints, path_or_url));
         match url {
             Ok(url) => self.page_stream(url, Operation::Custom, None, self.shared.limits),
             Err(e) => Pages::new(Box::pin(futures_util::stream::once(async { Err(e) }))),

@@ -8,7 +8,7 @@
 //!
 //! ```no_run
 //! use bluebutton::blocking::BlueButton;
-//! use bluebutton::ClaimType;
+//! use bluebutton::{ClaimType, ClaimView};
 //!
 //! let bb = BlueButton::from_default_config()?;
 //! let request = bb.new_auth_request();

@@ -1,4 +1,5 @@
-//! Decoding response bodies: typed FHIR R4 resources (v2/v3) or JSON, with context in errors.
+//! Decoding response bodies: typed FHIR resources (R4 for v2/v3, STU3 for v1) or JSON, with
+//! context in errors.
 
 use bluebutton_fhir::{Bundle, Resource};
 use http::StatusCode;
@@ -7,8 +8,12 @@ use url::Url;
 
 use crate::error::{Error, Operation, redacted};
 
-/// Any FHIR resource (typed where a model exists).
-pub(crate) fn resource(operation: Operation, url: &Url, body: &[u8]) -> Result<Resource, Error> {
+/// Any FHIR resource of a release (`Resource` or `stu3::Resource`; typed where a model exists).
+pub(crate) fn resource<R: DeserializeOwned>(
+    operation: Operation,
+    url: &Url,
+    body: &[u8],
+) -> Result<R, Error> {
     bluebutton_fhir::from_json_slice(body).map_err(|source| Error::Fhir {
         operation,
         url: redacted(url),
@@ -23,7 +28,7 @@ pub(crate) fn bundle(
     body: &[u8],
     status: StatusCode,
 ) -> Result<Bundle, Error> {
-    match resource(operation, url, body)? {
+    match resource::<Resource>(operation, url, body)? {
         Resource::Bundle(bundle) => Ok(*bundle),
         other => Err(Error::UnexpectedResource {
             operation,

@@ -24,7 +24,10 @@
 //!   repeated link, and refuses a link to another origin ([`Error::ForeignNextLink`]) before
 //!   sending anything.
 //! - **One way to say each thing**: the format of a result is a type, not a method name
-//!   ([`FromBody`], [`Page`]). `search.first::<Bundle>()` is typed FHIR R4 (v2/v3);
+//!   ([`FromBody`], [`Page`]). `search.first::<Bundle>()` is typed FHIR R4 (v2/v3),
+//!   `search.first::<stu3::Bundle>()` typed FHIR STU3 (v1; the wrong release for the configured
+//!   version is [`Error::WrongFhirVersion`], before sending); the views ([`ClaimView`],
+//!   [`PatientView`], [`CoverageView`], [`BundleView`], in the [`prelude`]) read both;
 //!   `search.first::<serde_json::Value>()` is JSON for any version; `search.pages::<RawPage>()`
 //!   is pass-through (exact bytes); `beneficiary.get::<T>(path)` and
 //!   `beneficiary.pages::<T>(path)` do the same for custom paths; `bb.metadata::<T>()` and
@@ -107,10 +110,16 @@ pub use bluebutton_config::{
     ApiVersion, ClientSecret, Config, ConfigBuilder, ConfigError, Environment, RetrySettings,
     Timeouts,
 };
-pub use bluebutton_fhir::bluebutton::{CoveragePart, CoverageStatus, EobTotals};
+pub use bluebutton_fhir::bluebutton::{
+    BundleView, ClaimUse, ClaimView, CoveragePart, CoverageStatus, CoverageView, EobTotals,
+    PatientView,
+};
+/// The FHIR STU3 models, for API v1 (which serves STU3): read results as `stu3::Bundle`,
+/// `stu3::ExplanationOfBenefit`... on v1 as the R4 types on v2/v3.
+pub use bluebutton_fhir::stu3;
 pub use bluebutton_fhir::{
-    Bundle, CapabilityStatement, ClaimType, Coverage, ExplanationOfBenefit, OperationOutcome,
-    Patient, Resource,
+    Bundle, CapabilityStatement, ClaimType, Coverage, ExplanationOfBenefit, FhirVersion,
+    OperationOutcome, Patient, Resource,
 };
 pub use bluebutton_transport::{ErrorBody, Transport, TransportError};
 /// The body of a response exactly as received ([`FromBody`] for pass-through).
@@ -131,6 +140,7 @@ pub mod prelude {
         Beneficiary, BlueButton, Bundle, ClaimType, Config, Coverage, DateFilter, Error,
         ExplanationOfBenefit, PageLimits, Patient, RawPage, Scope,
     };
+    pub use bluebutton_fhir::bluebutton::prelude::*;
     pub use futures_util::{StreamExt as _, TryStreamExt as _};
 }
 

@@ -11,6 +11,7 @@
 use std::ops::Range;
 
 use bluebutton_fhir::Resource;
+use bluebutton_fhir::bluebutton::BundleView;
 use bytes::Bytes;
 use url::Url;
 
@@ -102,7 +103,11 @@ fn page_error(
 impl Sealed for ScannedPage {}
 
 impl FromBody for ScannedPage {
-    const R4_ONLY: bool = true;
+    const FHIR: Option<bluebutton_fhir::FhirVersion> = Some(bluebutton_fhir::FhirVersion::R4);
+    const NAMES: (&'static str, &'static str) = (
+        "Search::resources (typed R4)",
+        "Search::pages::<bluebutton::stu3::Bundle>",
+    );
 
     fn from_body(
         operation: Operation,
@@ -129,7 +134,7 @@ impl FromBody for ScannedPage {
             Err(_) => {
                 let bundle = bluebutton_fhir::Bundle::from_body(operation, url, status, body)?;
                 Ok(ScannedPage {
-                    next: bundle.next_link().map(str::to_owned),
+                    next: BundleView::next_link(&bundle).map(str::to_owned),
                     entries: bundle.entry.len(),
                     contents: Contents::Parsed(bundle.into_resources().collect()),
                 })

@@ -89,7 +89,7 @@ pub type PatientSearch = Search<Patient>;
 ///
 /// ```no_run
 /// # async fn run(beneficiary: bluebutton::Beneficiary) -> Result<(), bluebutton::Error> {
-/// use bluebutton::{ClaimType, DateFilter};
+/// use bluebutton::{ClaimType, ClaimView, DateFilter};
 /// use futures_util::TryStreamExt;
 /// use time::macros::date;
 ///
@@ -285,9 +285,9 @@ impl<R: SearchResource> Search<R> {
     /// # let _ = (bundle, json); Ok(()) }
     /// ```
     pub async fn first<T: FromBody>(&self) -> Result<T, Error> {
-        if T::R4_ONLY {
-            self.beneficiary.shared.require_r4(Self::operation())?;
-        }
+        self.beneficiary
+            .shared
+            .check_release::<T>(Self::operation())?;
         let url = self.url()?;
         self.beneficiary
             .get_as(url, Self::operation(), Self::needs())
@@ -297,14 +297,11 @@ impl<R: SearchResource> Search<R> {
     /// Every page, lazily, read as `T` ([`Page`]: a typed [`Bundle`](bluebutton_fhir::Bundle) for API
     /// v2/v3, a [`serde_json::Value`] or a [`RawPage`](crate::RawPage) for any version); see [`Pages`].
     pub fn pages<T: Page>(&self) -> Pages<T> {
-        let url = if T::R4_ONLY {
-            self.beneficiary
-                .shared
-                .require_r4(Self::operation())
-                .and_then(|()| self.url())
-        } else {
-            self.url()
-        };
+        let url = self
+            .beneficiary
+            .shared
+            .check_release::<T>(Self::operation())
+            .and_then(|()| self.url());
         match url {
             Ok(url) => {
                 self.beneficiary
