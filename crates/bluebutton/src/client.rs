@@ -218,6 +218,13 @@ impl BlueButton {
             .await?)
     }
 
+    /// The FHIR release the configured API version serves: [`FhirVersion::Stu3`] on v1,
+    /// [`FhirVersion::R4`] on v2 and v3 (pick the typed models with it: [`crate::stu3`] or the
+    /// crate root's).
+    pub fn fhir_version(&self) -> FhirVersion {
+        served_release(self.shared.config.version())
+    }
+
     /// The server's CapabilityStatement (`fhir/metadata`, no token needed), read as `T`
     /// ([`FromBody`]): a typed [`CapabilityStatement`](bluebutton_fhir::CapabilityStatement) (v2/v3) or a [`serde_json::Value`]
     /// (any version).
