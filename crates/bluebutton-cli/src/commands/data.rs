@@ -1,7 +1,7 @@
 //! `patient`, `coverage`, `userinfo`, `metadata`: one JSON document each on standard output.
 
 use bluebutton::{
-    ApiVersion, BlueButton, Bundle, Bytes, Error as ApiError, Search, SearchResource,
+    BlueButton, Bundle, Bytes, Error as ApiError, FhirVersion, Search, SearchResource, stu3,
 };
 
 use crate::cli::Cli;
@@ -17,23 +17,23 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<String, CliError> {
     })
 }
 
-/// The first page of a search as JSON: typed and lossless for v2/v3, as received for v1.
+/// The first page of a search as JSON, typed and lossless with the served release's models
+/// (STU3 on v1, R4 on v2/v3).
 async fn first_page<R: SearchResource>(
     search: Search<R>,
-    version: ApiVersion,
+    release: FhirVersion,
 ) -> Result<String, CliError> {
-    if version == ApiVersion::V1 {
-        let json = search.first::<serde_json::Value>().await?;
-        return Ok(serde_json::to_string(&json).map_err(std::io::Error::from)?);
+    match release {
+        FhirVersion::Stu3 => to_json(&search.first::<stu3::Bundle>().await?),
+        _ => to_json(&search.first::<Bundle>().await?),
     }
-    to_json(&search.first::<Bundle>().await?)
 }
 
 /// The beneficiary's Patient search Bundle (needs demographic scopes).
 pub(crate) async fn patient(cli: &Cli) -> Result<Exit, CliError> {
     let context = Context::with_login(cli).await?;
-    let version = context.client.config().version();
-    let text = first_page(context.beneficiary().patient(), version).await?;
+    let release = context.client.fhir_version();
+    let text = first_page(context.beneficiary().patient(), release).await?;
     print_document(text.as_bytes())?;
     Ok(Exit::Success)
 }
@@ -41,8 +41,8 @@ pub(crate) async fn patient(cli: &Cli) -> Result<Exit, CliError> {
 /// The beneficiary's Coverage search Bundle.
 pub(crate) async fn coverage(cli: &Cli) -> Result<Exit, CliError> {
     let context = Context::with_login(cli).await?;
-    let version = context.client.config().version();
-    let text = first_page(context.beneficiary().coverage(), version).await?;
+    let release = context.client.fhir_version();
+    let text = first_page(context.beneficiary().coverage(), release).await?;
     print_document(text.as_bytes())?;
     Ok(Exit::Success)
 }
