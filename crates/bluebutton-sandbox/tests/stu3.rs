@@ -96,7 +96,14 @@ async fn v1_serves_stu3_that_the_stu3_models_and_views_read() {
             let claim_type = eob.claim_type().expect("claim type recognised");
             assert_eq!(eob.claim_use(), ClaimUse::Claim);
             assert!(eob.claim_id().is_some());
-            assert!(!eob.line_items().is_empty());
+            let lines = eob.line_items();
+            assert!(!lines.is_empty());
+            assert!(
+                lines
+                    .iter()
+                    .all(|l| l.submitted.is_some() && l.paid.is_some() && l.product.is_some()),
+                "{claim_type}: every line's code and amounts: {lines:?}"
+            );
             assert!(eob.insurance.is_some(), "one insurance object");
             let t = eob.totals();
             let seen = totals.entry(claim_type).or_default();

@@ -15,7 +15,7 @@
 //!     `line_sbmtd_chrg_amt`, `rev_cntr_tot_chrg_amt` or Part D `tot_rx_cst_amt`.
 //!   * allowed: the sum of the lines' `line_alowd_chrg_amt` (carrier and DME).
 //!   * paid: `payment.amount`; else the sum of the lines' `line_nch_pmt_amt`,
-//!     `rev_cntr_pmt_amt_amt` or Part D `cvrd_d_plan_pd_amt`.
+//!     `rev_cntr_pmt_amt_amt` (else `rev_cntr_prvdr_pmt_amt`) or Part D `cvrd_d_plan_pd_amt`.
 //!
 //! The logic shared by both releases (same element names, different Rust types) is one macro body,
 //! instantiated once per release module; only what differs (the product element, totals, `use`) is
@@ -236,6 +236,10 @@ const STU3_CATEGORIES: Categories = Categories {
         (
             ADJUDICATION,
             "https://bluebutton.cms.gov/resources/variables/rev_cntr_pmt_amt_amt",
+        ),
+        (
+            ADJUDICATION,
+            "https://bluebutton.cms.gov/resources/variables/rev_cntr_prvdr_pmt_amt",
         ),
         (
             ADJUDICATION,
