@@ -17,7 +17,7 @@ use crate::error::{Error, Operation, ScopeCheck};
 use crate::format::{FromBody, Page};
 use crate::paging::{PageSource, Pages, page_stream};
 use crate::resolve::resolve;
-use crate::search::{Search, SearchResource};
+use crate::search::{ReadResource, Search};
 
 /// The scope a call needs, if any (checked by [`AuthorizationToken::grants`] before sending).
 pub(crate) type Needs = Option<ScopeNeed>;
@@ -118,8 +118,9 @@ impl Beneficiary {
         Search::new(self.clone())
     }
 
-    /// Reads one resource by id (`fhir/<type>/<id>`), typed (API v2/v3).
-    pub async fn read<R: SearchResource>(&self, id: &str) -> Result<R, Error> {
+    /// Reads one resource by id (`fhir/<type>/<id>`), typed: the R4 models on API v2/v3, the
+    /// [`stu3`](bluebutton_fhir::stu3) ones on v1 (the other release is [`Error::WrongFhirVersion`]).
+    pub async fn read<R: ReadResource>(&self, id: &str) -> Result<R, Error> {
         let operation = Operation::Read(R::TYPE);
         self.shared.check_release::<R>(operation)?;
         let mut url = self.shared.endpoints.fhir_base.clone();

@@ -99,7 +99,9 @@ pub use format::{FromBody, Page};
 pub use paging::{PageLimits, Pages, Resources};
 pub use params::{DateFilter, DatePrefix, DateValue};
 pub use raw_page::RawPage;
-pub use search::{CoverageSearch, EobSearch, MAX_PAGE_SIZE, PatientSearch, Search, SearchResource};
+pub use search::{
+    CoverageSearch, EobSearch, MAX_PAGE_SIZE, PatientSearch, ReadResource, Search, SearchResource,
+};
 
 pub use bluebutton_auth::{
     AuthError, AuthRequest, AuthorizationToken, CallbackQuery, FileStore, Introspection, Issuer,

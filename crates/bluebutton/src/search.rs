@@ -25,50 +25,56 @@ mod sealed {
     impl Sealed for bluebutton_fhir::ExplanationOfBenefit {}
     impl Sealed for bluebutton_fhir::Coverage {}
     impl Sealed for bluebutton_fhir::Patient {}
+    impl Sealed for bluebutton_fhir::stu3::ExplanationOfBenefit {}
+    impl Sealed for bluebutton_fhir::stu3::Coverage {}
+    impl Sealed for bluebutton_fhir::stu3::Patient {}
 }
 
-/// A resource type the Blue Button API can search and read: [`ExplanationOfBenefit`],
-/// [`Coverage`], [`Patient`]. Sealed.
-pub trait SearchResource: sealed::Sealed + FromBody {
+/// A resource type the Blue Button API can read by id ([`Beneficiary::read`]): the FHIR R4
+/// [`ExplanationOfBenefit`], [`Coverage`], [`Patient`] (API v2/v3) and their
+/// [`stu3`](bluebutton_fhir::stu3) counterparts (API v1). Sealed.
+pub trait ReadResource: sealed::Sealed + FromBody {
     /// The FHIR `resourceType` and path segment, e.g. `"Coverage"`.
     const TYPE: &'static str;
     /// Whether reading it needs a demographic scope (Patient).
     const DEMOGRAPHIC: bool;
+}
+
+/// A resource type whose searches stream typed resources ([`Search::resources`], [`Search::all`]):
+/// the FHIR R4 [`ExplanationOfBenefit`], [`Coverage`], [`Patient`]. Sealed.
+pub trait SearchResource: ReadResource {
     /// The typed resource, if `resource` is of this type.
     fn from_resource(resource: Resource) -> Option<Self>;
 }
 
-impl SearchResource for ExplanationOfBenefit {
-    const TYPE: &'static str = "ExplanationOfBenefit";
-    const DEMOGRAPHIC: bool = false;
-    fn from_resource(resource: Resource) -> Option<Self> {
-        match resource {
-            Resource::ExplanationOfBenefit(r) => Some(*r),
-            _ => None,
+/// [`ReadResource`] for both releases, [`SearchResource`] for R4.
+macro_rules! search_resource {
+    ($($ty:ident, $demographic:literal;)*) => {$(
+        impl ReadResource for $ty {
+            const TYPE: &'static str = stringify!($ty);
+            const DEMOGRAPHIC: bool = $demographic;
         }
-    }
+
+        impl ReadResource for bluebutton_fhir::stu3::$ty {
+            const TYPE: &'static str = stringify!($ty);
+            const DEMOGRAPHIC: bool = $demographic;
+        }
+
+        impl SearchResource for $ty {
+            fn from_resource(resource: Resource) -> Option<Self> {
+                match resource {
+                    Resource::$ty(r) => Some(*r),
+                    _ => None,
+                }
+            }
+        }
+    )*};
 }
 
-impl SearchResource for Coverage {
-    const TYPE: &'static str = "Coverage";
-    const DEMOGRAPHIC: bool = false;
-    fn from_resource(resource: Resource) -> Option<Self> {
-        match resource {
-            Resource::Coverage(r) => Some(*r),
-            _ => None,
-        }
-    }
-}
-
-impl SearchResource for Patient {
-    const TYPE: &'static str = "Patient";
-    const DEMOGRAPHIC: bool = true;
-    fn from_resource(resource: Resource) -> Option<Self> {
-        match resource {
-            Resource::Patient(r) => Some(*r),
-            _ => None,
-        }
-    }
+search_resource! {
+    ExplanationOfBenefit, false;
+    Coverage, false;
+    Patient, true;
 }
 
 /// An ExplanationOfBenefit search.

@@ -57,6 +57,25 @@ async fn v1_reads_every_resource_as_typed_stu3() {
         .await
         .unwrap();
     assert_eq!(&read, first, "a read gives the resource of the search");
+    let by_id: stu3::ExplanationOfBenefit = beneficiary.read(id).await.unwrap();
+    assert_eq!(&by_id, first);
+    let patient_by_id: stu3::Patient = beneficiary.read(&info.patient_id).await.unwrap();
+    assert_eq!(Some(&patient_by_id), patients.patients().next());
+    let error = beneficiary
+        .read::<bluebutton::ExplanationOfBenefit>(id)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::WrongFhirVersion {
+                operation: Operation::Read("ExplanationOfBenefit"),
+                instead: "bluebutton::stu3::ExplanationOfBenefit",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
 
     let statement: stu3::CapabilityStatement = bb.metadata().await.unwrap();
     assert_eq!(statement.fhir_version.as_deref(), Some("3.0.2"));
