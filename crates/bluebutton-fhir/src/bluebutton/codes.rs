@@ -117,7 +117,7 @@ mod stu3 {
     code_accessors!();
 }
 
-/// The resource of `contained` that a local reference such as `#provider-org` points to.
+/// The R4 resource of `contained` that a local reference such as `#provider-org` points to.
 pub fn resolve_contained<'a>(contained: &'a [Resource], reference: &str) -> Option<&'a Resource> {
     let id = reference.strip_prefix('#')?;
     contained.iter().find(|r| r.id() == Some(id))
