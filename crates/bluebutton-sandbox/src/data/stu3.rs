@@ -44,20 +44,21 @@ pub(crate) async fn serve_stu3(request: Request, next: Next) -> Response {
     }
     let (mut parts, body) = response.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
-        return Response::from_parts(parts, Body::empty());
+        return crate::responses::detail(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            crate::responses::FHIR_JSON,
+            "The sandbox could not reshape this response into FHIR STU3.",
+        );
     };
-    let text = match serde_json::from_slice::<Value>(&bytes) {
-        Ok(mut value) => {
-            if reshape(&mut value) {
-                crate::fhir::to_fhir_string(&value).into_bytes()
-            } else {
-                bytes.to_vec()
-            }
-        }
-        Err(_) => bytes.to_vec(),
+    let Ok(mut value) = serde_json::from_slice::<Value>(&bytes) else {
+        return Response::from_parts(parts, Body::from(bytes));
     };
+    if !reshape(&mut value) {
+        return Response::from_parts(parts, Body::from(bytes));
+    }
+    // The body changed: its length is the new one's.
     parts.headers.remove(header::CONTENT_LENGTH);
-    Response::from_parts(parts, Body::from(text))
+    Response::from_parts(parts, Body::from(crate::fhir::to_fhir_string(&value)))
 }
 
 /// Reshapes an R4-shaped resource (or a Bundle of them) into STU3 in place; `false` when it is
