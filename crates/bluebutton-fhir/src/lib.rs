@@ -11,7 +11,8 @@
 //! * [`stu3`] has the same models generated from the FHIR STU3 definitions, for Blue Button API v1
 //!   (which serves STU3): [`stu3::Bundle`], [`stu3::Patient`], [`stu3::Coverage`],
 //!   [`stu3::ExplanationOfBenefit`], [`stu3::Resource`]... Parsing v1 data as R4 fails with the
-//!   position of the first STU3-only shape, and the reverse too: use the models of the served version.
+//!   position of the first STU3-only shape (and R4-only shapes such as a list of `insurance` fail as
+//!   STU3): use the models of the served release ([`FhirVersion`]).
 //! * [`bluebutton`] has the Blue Button helpers: [`ClaimType`], code systems, and the views
 //!   ([`bluebutton::ClaimView`], [`bluebutton::PatientView`], [`bluebutton::CoverageView`],
 //!   [`bluebutton::BundleView`]) giving EOB totals and line items, Patient MBI, Coverage parts and
