@@ -33,7 +33,7 @@ use tokio::runtime::Runtime;
 use url::Url;
 
 use crate::{
-    DateFilter, DateValue, Error, FromBody, Page, PageLimits, ReadResource, SearchResource,
+    DateFilter, DateValue, EntryOf, Error, FromBody, Page, PageLimits, ReadResource, SearchResource,
 };
 
 /// Methods that run the async method of the same name to completion on the runtime.
@@ -305,11 +305,13 @@ impl<R: SearchResource> Search<R> {
     block_on! { "Search":
         fn first[T: FromBody](&self) -> Result<T, Error>;
         fn all(&self) -> Result<Vec<R>, Error>;
+        fn all_as[E: EntryOf<R>](&self) -> Result<Vec<E>, Error>;
     }
 
     wrap! { "Search":
         fn pages[T: Page](&self) -> Iter<T> => iter;
         fn resources(&self) -> Iter<R> => iter;
+        fn resources_as[E: EntryOf<R>](&self) -> Iter<E> => iter;
     }
 
     /// See [`crate::Search::url`].

@@ -1,8 +1,6 @@
 //! Decoding response bodies: typed FHIR resources (R4 for v2/v3, STU3 for v1) or JSON, with
 //! context in errors.
 
-use bluebutton_fhir::{Bundle, Resource};
-use http::StatusCode;
 use serde::de::DeserializeOwned;
 use url::Url;
 
@@ -19,24 +17,6 @@ pub(crate) fn resource<R: DeserializeOwned>(
         url: redacted(url),
         source,
     })
-}
-
-/// A `Bundle`; any other resource type is [`Error::UnexpectedResource`].
-pub(crate) fn bundle(
-    operation: Operation,
-    url: &Url,
-    body: &[u8],
-    status: StatusCode,
-) -> Result<Bundle, Error> {
-    match resource::<Resource>(operation, url, body)? {
-        Resource::Bundle(bundle) => Ok(*bundle),
-        other => Err(Error::UnexpectedResource {
-            operation,
-            expected: "Bundle",
-            found: other.resource_type().to_owned(),
-            status,
-        }),
-    }
 }
 
 /// Any JSON type, with the JSON path of a decoding error.

@@ -18,8 +18,8 @@
 //!   dates), [`Beneficiary::coverage`], [`Beneficiary::patient`], each with `_lastUpdated`,
 //!   page size (1 to 50, checked before sending) and `startIndex`; results as the first page
 //!   ([`Search::first`]), a [`Stream`](futures_util::Stream) of pages ([`Search::pages`]) or of
-//!   typed resources ([`Search::resources`]), or all of them ([`Search::all`], capped by
-//!   [`PageLimits`]).
+//!   typed resources ([`Search::resources`]; on v1 [`Search::resources_as`] with the STU3 type),
+//!   or all of them ([`Search::all`], [`Search::all_as`], capped by [`PageLimits`]).
 //! - Paging follows each page's `next` link verbatim with the newest token, stops on a
 //!   repeated link, and refuses a link to another origin ([`Error::ForeignNextLink`]) before
 //!   sending anything.
@@ -100,7 +100,8 @@ pub use paging::{PageLimits, Pages, Resources};
 pub use params::{DateFilter, DatePrefix, DateValue};
 pub use raw_page::RawPage;
 pub use search::{
-    CoverageSearch, EobSearch, MAX_PAGE_SIZE, PatientSearch, ReadResource, Search, SearchResource,
+    CoverageSearch, EntryOf, EntryResource, EobSearch, MAX_PAGE_SIZE, PatientSearch, ReadResource,
+    Search, SearchResource,
 };
 
 pub use bluebutton_auth::{

@@ -4,9 +4,11 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use bluebutton_fhir::{ClaimType, Coverage, ExplanationOfBenefit, Patient, Resource};
+use bluebutton_fhir::bluebutton::BundleView;
+use bluebutton_fhir::{ClaimType, Coverage, ExplanationOfBenefit, Patient, Resource, stu3};
 use futures_util::TryStreamExt;
 use futures_util::stream;
+use serde::de::DeserializeOwned;
 use time::Date;
 use url::Url;
 
@@ -40,14 +42,38 @@ pub trait ReadResource: sealed::Sealed + FromBody {
     const DEMOGRAPHIC: bool;
 }
 
-/// A resource type whose searches stream typed resources ([`Search::resources`], [`Search::all`]):
-/// the FHIR R4 [`ExplanationOfBenefit`], [`Coverage`], [`Patient`]. Sealed.
-pub trait SearchResource: ReadResource {
+/// A resource type the Blue Button API can search: the FHIR R4 [`ExplanationOfBenefit`],
+/// [`Coverage`], [`Patient`] name the search ([`Search`]); its entries are streamed as the type
+/// itself (API v2/v3) or its STU3 counterpart (v1, [`Search::resources_as`]). Sealed.
+pub trait SearchResource: ReadResource + EntryOf<Self> {
     /// The typed resource, if `resource` is of this type.
     fn from_resource(resource: Resource) -> Option<Self>;
 }
 
-/// [`ReadResource`] for both releases, [`SearchResource`] for R4.
+/// A typed resource that search entries are read as, one at a time ([`Search::resources`],
+/// [`Search::resources_as`]): the R4 [`ExplanationOfBenefit`], [`Coverage`], [`Patient`] and
+/// their [`stu3`](bluebutton_fhir::stu3) counterparts. Sealed.
+pub trait EntryResource: ReadResource {
+    /// The release's `Resource` enum, that each entry is parsed as.
+    #[doc(hidden)]
+    type Any: DeserializeOwned + Send + 'static;
+    /// The release's Bundle, for pages the scan cannot read.
+    #[doc(hidden)]
+    type Bundle: Page + BundleView<Resource = Self::Any>;
+    /// The typed resource, if `resource` is of this type.
+    #[doc(hidden)]
+    fn pick(resource: Self::Any) -> Option<Self>;
+    /// The `resourceType` of an entry.
+    #[doc(hidden)]
+    fn type_of(resource: &Self::Any) -> &str;
+}
+
+/// The types the entries of a search of `R` can be streamed as: `R` (FHIR R4) and its STU3
+/// counterpart, e.g. [`stu3::ExplanationOfBenefit`](bluebutton_fhir::stu3::ExplanationOfBenefit)
+/// for an [`ExplanationOfBenefit`] search. Sealed.
+pub trait EntryOf<R>: EntryResource {}
+
+/// [`ReadResource`], [`EntryResource`] and [`EntryOf`] for both releases, [`SearchResource`] for R4.
 macro_rules! search_resource {
     ($($ty:ident, $demographic:literal;)*) => {$(
         impl ReadResource for $ty {
@@ -55,7 +81,7 @@ macro_rules! search_resource {
             const DEMOGRAPHIC: bool = $demographic;
         }
 
-        impl ReadResource for bluebutton_fhir::stu3::$ty {
+        impl ReadResource for stu3::$ty {
             const TYPE: &'static str = stringify!($ty);
             const DEMOGRAPHIC: bool = $demographic;
         }
@@ -68,6 +94,34 @@ macro_rules! search_resource {
                 }
             }
         }
+
+        impl EntryResource for $ty {
+            type Any = Resource;
+            type Bundle = bluebutton_fhir::Bundle;
+            fn pick(resource: Resource) -> Option<Self> {
+                Self::from_resource(resource)
+            }
+            fn type_of(resource: &Resource) -> &str {
+                resource.resource_type()
+            }
+        }
+
+        impl EntryResource for stu3::$ty {
+            type Any = stu3::Resource;
+            type Bundle = stu3::Bundle;
+            fn pick(resource: stu3::Resource) -> Option<Self> {
+                match resource {
+                    stu3::Resource::$ty(r) => Some(*r),
+                    _ => None,
+                }
+            }
+            fn type_of(resource: &stu3::Resource) -> &str {
+                resource.resource_type()
+            }
+        }
+
+        impl EntryOf<$ty> for $ty {}
+        impl EntryOf<$ty> for stu3::$ty {}
     )*};
 }
 
@@ -317,17 +371,44 @@ impl<R: SearchResource> Search<R> {
         }
     }
 
-    /// Every resource of every page, lazily, typed (API v2/v3). Pages are scanned and their
+    /// Every resource of every page, lazily, typed FHIR R4 (API v2/v3; on v1 use
+    /// [`resources_as`](Self::resources_as) with the STU3 type). Pages are scanned and their
     /// resources parsed one at a time, so the stream holds about one page body and one
     /// resource however many pages there are (see [`Resources`]).
     pub fn resources(&self) -> Resources<R> {
-        Resources::from_pages(self.pages::<ScannedPage>(), R::from_resource)
+        self.resources_as::<R>()
+    }
+
+    /// Every resource of every page, lazily, read as `E` ([`EntryOf`]): `R` itself (FHIR R4,
+    /// API v2/v3) or its STU3 counterpart (v1), like [`resources`](Self::resources).
+    ///
+    /// ```no_run
+    /// # async fn run(beneficiary: bluebutton::Beneficiary) -> Result<(), bluebutton::Error> {
+    /// use bluebutton::prelude::*;
+    ///
+    /// // API v1 serves FHIR STU3.
+    /// let mut claims = beneficiary
+    ///     .explanation_of_benefit()
+    ///     .resources_as::<bluebutton::stu3::ExplanationOfBenefit>();
+    /// while let Some(eob) = claims.try_next().await? {
+    ///     println!("{:?} {:?}", eob.claim_type(), eob.totals().paid);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn resources_as<E: EntryOf<R>>(&self) -> Resources<E> {
+        Resources::from_pages(self.pages::<ScannedPage<E>>())
     }
 
     /// Every resource of every page, collected (up to the [`PageLimits`] caps; reaching one
     /// is an error, never a silent truncation).
     pub async fn all(&self) -> Result<Vec<R>, Error> {
         self.resources().try_collect().await
+    }
+
+    /// Every resource of every page read as `E` ([`EntryOf`]: `R`, or its STU3 counterpart on
+    /// v1), collected like [`all`](Self::all).
+    pub async fn all_as<E: EntryOf<R>>(&self) -> Result<Vec<E>, Error> {
+        self.resources_as::<E>().try_collect().await
     }
 }
 

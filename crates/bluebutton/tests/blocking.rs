@@ -169,6 +169,20 @@ fn blocking_client_reads_v1_as_typed_stu3() {
         .filter_map(|e| e.claim_type())
         .collect();
     assert_eq!(types.len(), 8, "{types:?}");
+    let streamed: Vec<bluebutton::stu3::ExplanationOfBenefit> = beneficiary
+        .explanation_of_benefit()
+        .resources_as()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(streamed.len(), 9);
+    assert_eq!(
+        beneficiary
+            .coverage()
+            .all_as::<bluebutton::stu3::Coverage>()
+            .unwrap()
+            .len(),
+        4
+    );
     assert!(matches!(
         beneficiary.patient().first::<bluebutton::Bundle>(),
         Err(Error::WrongFhirVersion { .. })

@@ -1,6 +1,6 @@
-//! API v1 end to end against the sandbox: login, then Patient, Coverage, every EOB page and a
-//! read as typed FHIR STU3 (`bluebutton::stu3`), read through the views; and the wrong release
-//! for the version refused before anything is sent, in both directions.
+//! API v1 end to end against the sandbox: login, then Patient, Coverage, every EOB page, the
+//! resource stream and a read as typed FHIR STU3 (`bluebutton::stu3`), read through the views;
+//! and the wrong release for the version refused before anything is sent, in both directions.
 
 mod common;
 
@@ -49,6 +49,34 @@ async fn v1_reads_every_resource_as_typed_stu3() {
     assert_eq!(types.into_iter().collect::<Vec<_>>(), ClaimType::ALL);
     assert!(eobs.iter().all(|e| e.claim_use() == ClaimUse::Claim));
     assert!(eobs.iter().all(|e| e.totals().paid.is_some()));
+
+    // Streamed one resource at a time, the same claims in the same order.
+    let streamed: Vec<stu3::ExplanationOfBenefit> = beneficiary
+        .explanation_of_benefit()
+        .page_size(5)
+        .resources_as::<stu3::ExplanationOfBenefit>()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(streamed.iter().collect::<Vec<_>>(), eobs);
+    let all_coverages: Vec<stu3::Coverage> = beneficiary.coverage().all_as().await.unwrap();
+    assert_eq!(all_coverages.len(), 4);
+    let error = beneficiary
+        .explanation_of_benefit()
+        .all()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::WrongFhirVersion {
+                needs: FhirVersion::R4,
+                instead: "bluebutton::stu3::ExplanationOfBenefit",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
 
     let first = eobs[0];
     let id = first.id.as_deref().unwrap();
@@ -113,6 +141,21 @@ async fn the_wrong_release_is_refused_before_sending_with_the_type_to_use() {
         .await
         .unwrap_err();
     assert!(matches!(error, Error::WrongFhirVersion { .. }), "{error:?}");
+    let error = beneficiary
+        .coverage()
+        .all_as::<stu3::Coverage>()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::WrongFhirVersion {
+                instead: "bluebutton::Coverage",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
     assert_eq!(sandbox.counters().requests_per_path, before, "nothing sent");
 
     let v1 = BlueButton::new(common::config(&sandbox, ApiVersion::V1)).unwrap();
