@@ -1,8 +1,10 @@
-//! `cargo xtask codegen`: generates the FHIR R4 models of `bluebutton-fhir` from StructureDefinitions.
+//! `cargo xtask codegen`: generates the FHIR models of `bluebutton-fhir` from StructureDefinitions,
+//! one module per FHIR release ([`RELEASES`]: R4 for API v2/v3, STU3 for API v1).
 //!
-//! Reads an unpacked `hl7.fhir.r4.core` package (default `<workspace>/../shared/fhir-r4-definitions`),
-//! writes rustfmt-formatted Rust into `crates/bluebutton-fhir/src/generated/`, and with `--check` only
-//! compares the committed files with a fresh generation (non-zero exit naming the stale files).
+//! For each release it reads an unpacked core package (default `<workspace>/../shared/fhir-<release>-definitions`),
+//! writes rustfmt-formatted Rust into the release's folder (`crates/bluebutton-fhir/src/generated/`,
+//! `crates/bluebutton-fhir/src/stu3/generated/`), and with `--check` only compares the committed files
+//! with a fresh generation (non-zero exit naming the stale files).
 
 mod emit;
 mod model;
@@ -18,11 +20,80 @@ use clap::Args;
 
 use crate::cmd::workspace_root;
 
+/// One FHIR release that gets generated models.
+#[derive(Debug)]
+pub(crate) struct Release {
+    /// The release's name in docs and `--release`, e.g. `R4`.
+    pub(crate) name: &'static str,
+    /// The default definitions folder, relative to the workspace root.
+    definitions: &'static str,
+    /// The output folder, relative to the workspace root.
+    output: &'static str,
+    /// The resources that get typed models (everything else is kept as JSON in `Resource::Other`).
+    pub(crate) resources: &'static [&'static str],
+}
+
+/// FHIR R4 (API v2 and v3).
+pub(crate) const R4: Release = Release {
+    name: "R4",
+    definitions: "../shared/fhir-r4-definitions",
+    output: "crates/bluebutton-fhir/src/generated",
+    resources: &[
+        "Bundle",
+        "CapabilityStatement",
+        "Coverage",
+        "ExplanationOfBenefit",
+        "Observation",
+        "OperationOutcome",
+        "Organization",
+        "Parameters",
+        "Patient",
+        "Practitioner",
+        "PractitionerRole",
+        "RelatedPerson",
+    ],
+};
+
+/// FHIR STU3 (API v1): the served resources, and those its claims contain (`ReferralRequest`,
+/// `Observation`) or name as providers (`Organization`, `Practitioner`).
+pub(crate) const STU3: Release = Release {
+    name: "STU3",
+    definitions: "../shared/fhir-stu3-definitions",
+    output: "crates/bluebutton-fhir/src/stu3/generated",
+    resources: &[
+        "Bundle",
+        "CapabilityStatement",
+        "Coverage",
+        "ExplanationOfBenefit",
+        "Observation",
+        "OperationOutcome",
+        "Organization",
+        "Patient",
+        "Practitioner",
+        "ReferralRequest",
+    ],
+};
+
+/// Every generated release.
+pub(crate) const RELEASES: [&Release; 2] = [&R4, &STU3];
+
+/// Which releases `cargo xtask codegen` works on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum ReleaseChoice {
+    /// FHIR R4 only.
+    R4,
+    /// FHIR STU3 only.
+    Stu3,
+}
+
 /// Options of `cargo xtask codegen`.
 #[derive(Debug, Args)]
 pub(crate) struct CodegenArgs {
-    /// Folder with the R4 `StructureDefinition-*.json` files (an unpacked hl7.fhir.r4.core package).
-    #[arg(long, value_name = "DIR")]
+    /// Generate (or check) only this release; default: every release.
+    #[arg(long, value_enum)]
+    release: Option<ReleaseChoice>,
+    /// Folder with the release's `StructureDefinition-*.json` files (an unpacked core package).
+    #[arg(long, value_name = "DIR", requires = "release")]
     definitions: Option<PathBuf>,
     /// Do not write: fail when the committed generated code differs from a fresh generation.
     #[arg(long)]
@@ -30,11 +101,20 @@ pub(crate) struct CodegenArgs {
 }
 
 impl CodegenArgs {
-    /// `--check` against the default definitions (what `cargo xtask ci` runs).
+    /// `--check` of every release against the default definitions (what `cargo xtask ci` runs).
     pub(crate) fn check() -> Self {
         CodegenArgs {
+            release: None,
             definitions: None,
             check: true,
+        }
+    }
+
+    fn releases(&self) -> Vec<&'static Release> {
+        match self.release {
+            None => RELEASES.to_vec(),
+            Some(ReleaseChoice::R4) => vec![&R4],
+            Some(ReleaseChoice::Stu3) => vec![&STU3],
         }
     }
 }
@@ -74,26 +154,52 @@ impl fmt::Display for CodegenError {
 
 impl std::error::Error for CodegenError {}
 
-/// The default definitions folder: `<workspace>/../shared/fhir-r4-definitions`.
-pub(crate) fn default_definitions() -> PathBuf {
-    workspace_root().join("../shared/fhir-r4-definitions")
+impl Release {
+    /// The default definitions folder, e.g. `<workspace>/../shared/fhir-r4-definitions`.
+    pub(crate) fn default_definitions(&self) -> PathBuf {
+        workspace_root().join(self.definitions)
+    }
+
+    /// The output folder inside the workspace.
+    fn output_dir(&self) -> PathBuf {
+        workspace_root().join(self.output)
+    }
 }
 
-/// The output folder inside the workspace.
-fn output_dir() -> PathBuf {
-    workspace_root().join("crates/bluebutton-fhir/src/generated")
+/// Whether every release's default definitions folder exists (else CI skips the check), and the
+/// first missing one.
+pub(crate) fn missing_definitions() -> Option<PathBuf> {
+    RELEASES
+        .iter()
+        .map(|r| r.default_definitions())
+        .find(|dir| !dir.is_dir())
 }
 
-/// Runs the generator (or the check).
+/// Runs the generator (or the check) for the chosen releases.
 pub(crate) fn run(args: &CodegenArgs) -> Result<(), CodegenError> {
-    let definitions = args.definitions.clone().unwrap_or_else(default_definitions);
-    let files = generate(&definitions)?;
-    let out_dir = output_dir();
-    if args.check {
+    for release in args.releases() {
+        let definitions = args
+            .definitions
+            .clone()
+            .unwrap_or_else(|| release.default_definitions());
+        run_release(release, &definitions, args.check)?;
+    }
+    Ok(())
+}
+
+fn run_release(
+    release: &Release,
+    definitions: &Path,
+    check_only: bool,
+) -> Result<(), CodegenError> {
+    let files = generate(release, definitions)?;
+    let out_dir = release.output_dir();
+    if check_only {
         check(&out_dir, &files)?;
         println!(
-            "xtask codegen --check: {} generated files are up to date",
-            files.len()
+            "xtask codegen --check: {} generated FHIR {} files are up to date",
+            files.len(),
+            release.name
         );
         return Ok(());
     }
@@ -120,17 +226,21 @@ pub(crate) fn run(args: &CodegenArgs) -> Result<(), CodegenError> {
         })?;
     }
     println!(
-        "xtask codegen: wrote {} files ({lines} lines) to {}",
+        "xtask codegen: wrote {} FHIR {} files ({lines} lines) to {}",
         files.len(),
+        release.name,
         out_dir.display()
     );
     Ok(())
 }
 
 /// Generates every file in memory: file name -> formatted text.
-fn generate(definitions: &Path) -> Result<BTreeMap<String, String>, CodegenError> {
-    let model = model::build(definitions).map_err(CodegenError::Definitions)?;
-    let files = emit::emit(&model).map_err(CodegenError::Definitions)?;
+fn generate(
+    release: &Release,
+    definitions: &Path,
+) -> Result<BTreeMap<String, String>, CodegenError> {
+    let model = model::build(definitions, release.resources).map_err(CodegenError::Definitions)?;
+    let files = emit::emit(&model, release).map_err(CodegenError::Definitions)?;
     files
         .into_iter()
         .map(|(name, text)| Ok((name, rustfmt(&text)?)))

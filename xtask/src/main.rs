@@ -25,7 +25,7 @@ struct Cli {
 enum Command {
     /// Run every check CI runs: formatting, clippy, docs and the whole test suite.
     Ci(ci::CiArgs),
-    /// Generate the FHIR R4 models of bluebutton-fhir from StructureDefinitions (`--check`: verify only).
+    /// Generate the FHIR R4 and STU3 models of bluebutton-fhir from StructureDefinitions (`--check`: verify only).
     Codegen(codegen::CodegenArgs),
     /// Run an end-to-end suite against a local sandbox (`official-sdk`: the official Python SDK; needs PyPI;
     /// `reliability`: faults, refresh storms, security checks and hostile input, with their figures).

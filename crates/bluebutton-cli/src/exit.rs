@@ -115,7 +115,7 @@ pub(crate) fn of_api(error: &ApiError) -> Exit {
         ApiError::Config(_)
         | ApiError::InvalidPageSize { .. }
         | ApiError::InvalidTarget { .. }
-        | ApiError::UntypedVersion { .. }
+        | ApiError::WrongFhirVersion { .. }
         | ApiError::VersionUnsupported { .. } => Exit::Usage,
         ApiError::Auth(e) => of_auth(e),
         ApiError::Http { source, .. } => of_transport(source),

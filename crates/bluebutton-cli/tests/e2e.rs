@@ -275,7 +275,7 @@ fn eob_csv_has_the_header_and_one_row_per_line_item() {
     assert_eq!(
         lines.next(),
         Some(
-            "eob_id,claim_id,claim_type,line,service_start,service_end,code_system,code,description,submitted,allowed,paid"
+            "eob_id,claim_id,claim_type,use,line,service_start,service_end,code_system,code,description,submitted,allowed,paid"
         )
     );
     let mut reader = csv::Reader::from_reader(outcome.stdout.as_bytes());

@@ -1,4 +1,4 @@
-//! Lean, lossless FHIR R4 models for the CMS Blue Button 2.0 API, with Blue Button helpers.
+//! Lean, lossless FHIR R4 and STU3 models for the CMS Blue Button 2.0 API, with Blue Button helpers.
 //!
 //! * The models in [`generated`](crate#models) are produced by `cargo xtask codegen` from the FHIR R4
 //!   StructureDefinitions: [`Bundle`], [`Patient`], [`Coverage`], [`ExplanationOfBenefit`],
@@ -8,11 +8,15 @@
 //! * Parsing is lenient and lossless: missing required elements, partial dates, long fractions and
 //!   unknown members all parse; unknown members are kept in each struct's `extra` and written back;
 //!   decimals keep their exact text ([`Decimal`]). Spec violations are reported by [`Validate::validate`].
-//! * [`bluebutton`] has the Blue Button helpers: [`ClaimType`], code systems, EOB totals and line items,
-//!   Patient MBI, Coverage parts, Bundle paging.
-//!
-//! Blue Button v1 responses are FHIR STU3 and are not typed by these models (parsing them as R4 fails
-//! with the position of the first STU3-only shape; keep them as raw JSON).
+//! * [`stu3`] has the same models generated from the FHIR STU3 definitions, for Blue Button API v1
+//!   (which serves STU3): [`stu3::Bundle`], [`stu3::Patient`], [`stu3::Coverage`],
+//!   [`stu3::ExplanationOfBenefit`], [`stu3::Resource`]... Parsing v1 data as R4 fails with the
+//!   position of the first STU3-only shape (and R4-only shapes such as a list of `insurance` fail as
+//!   STU3): use the models of the served release ([`FhirVersion`]).
+//! * [`bluebutton`] has the Blue Button helpers: [`ClaimType`], code systems, and the views
+//!   ([`bluebutton::ClaimView`], [`bluebutton::PatientView`], [`bluebutton::CoverageView`],
+//!   [`bluebutton::BundleView`]) giving EOB totals and line items, Patient MBI, Coverage parts and
+//!   Bundle paging on both the R4 and the STU3 types, so callers write their code once.
 //!
 //! # How FHIR maps to Rust
 //!
@@ -50,7 +54,9 @@ mod generated;
 mod json;
 mod primitives;
 mod resource;
+pub mod stu3;
 mod validate;
+mod version;
 
 pub use bluebutton::ClaimType;
 pub use error::FhirError;
@@ -59,3 +65,4 @@ pub use json::Extras;
 pub use primitives::{Date, DatePrecision, DateTime, Decimal, Instant, PrimitiveKind, Time};
 pub use resource::{OtherResource, from_json_slice, from_json_str, to_json_string};
 pub use validate::{Issue, IssueKind, Validate, Validator};
+pub use version::FhirVersion;

@@ -1,10 +1,12 @@
-//! Hand-written parts of [`Resource`]: tag dispatch on `resourceType` and the JSON fallback for other types.
+//! Hand-written parts of [`Resource`] and [`crate::stu3::Resource`]: tag dispatch on `resourceType`
+//! and the JSON fallback for other types.
 //!
 //! The visitor reads the first key; when it is `resourceType` (as in every FHIR server's output) the rest
 //! of the object streams straight into the typed model. Otherwise the members before `resourceType`
 //! are buffered as raw JSON and the object is re-parsed with `resourceType` first (rare, slower).
 
 use std::fmt;
+use std::marker::PhantomData;
 
 use serde::de::{self, MapAccess, Visitor};
 use serde::ser::SerializeMap;
@@ -71,16 +73,25 @@ impl Serialize for OtherResource {
     }
 }
 
-struct ResourceVisitor;
+/// A generated `Resource` enum (one per FHIR release): reads the members after `resourceType`.
+pub(crate) trait TaggedResource: Sized + for<'de> Deserialize<'de> {
+    /// Reads the members after `resourceType` into the typed model of `resource_type`.
+    fn read_tagged<'de, A: MapAccess<'de>>(
+        resource_type: &str,
+        map: &mut A,
+    ) -> Result<Self, A::Error>;
+}
 
-impl<'de> Visitor<'de> for ResourceVisitor {
-    type Value = Resource;
+struct ResourceVisitor<R>(PhantomData<R>);
+
+impl<'de, R: TaggedResource> Visitor<'de> for ResourceVisitor<R> {
+    type Value = R;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a FHIR resource (a JSON object with resourceType)")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Resource, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<R, A::Error> {
         let mut before: Vec<(String, Box<RawValue>)> = Vec::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             if key.0 != "resourceType" {
@@ -89,7 +100,7 @@ impl<'de> Visitor<'de> for ResourceVisitor {
             }
             let resource_type: Key<'de> = map.next_value()?;
             if before.is_empty() {
-                return Resource::read_body(&resource_type.0, &mut map);
+                return R::read_tagged(&resource_type.0, &mut map);
             }
             // Rebuild the object with resourceType first, keeping every value's exact text.
             let mut text = String::from("{\"resourceType\":");
@@ -115,11 +126,27 @@ impl<'de> Visitor<'de> for ResourceVisitor {
     }
 }
 
-impl<'de> Deserialize<'de> for Resource {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(ResourceVisitor)
-    }
+/// `Deserialize` and [`TaggedResource`] for a generated `Resource` enum.
+macro_rules! tagged_resource {
+    ($($ty:path),*) => {$(
+        impl TaggedResource for $ty {
+            fn read_tagged<'de, A: MapAccess<'de>>(
+                resource_type: &str,
+                map: &mut A,
+            ) -> Result<Self, A::Error> {
+                <$ty>::read_body(resource_type, map)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                deserializer.deserialize_map(ResourceVisitor::<$ty>(PhantomData))
+            }
+        }
+    )*};
 }
+
+tagged_resource!(Resource, crate::stu3::Resource);
 
 /// Parses any model type (usually [`Resource`] or [`crate::Bundle`]) from JSON text.
 ///

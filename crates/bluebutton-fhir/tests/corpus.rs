@@ -1,6 +1,8 @@
-//! Round trip of every R4 fixture: parse as `Resource`, serialize, and compare with the input.
+//! Round trip of every fixture: R4 ones parse as `Resource`, STU3 (API v1) ones as `stu3::Resource`;
+//! each is serialized and compared with the input.
 //!
-//! Walks `<workspace>/../shared/fixtures/{bfd/v2,sandbox,carin-bb}` (skipped with a message when absent),
+//! Walks `<workspace>/../shared/fixtures/{bfd/v2,sandbox,carin-bb}` for R4 and `bfd/v1` for STU3
+//! (skipped with a message when absent),
 //! replaces the documented `IGNORED_FIELD` placeholders with valid values on the text level, and checks:
 //! the output equals the input as JSON (reporting the JSON path of the first difference), and every
 //! number literal of the input appears with the same text in the output (decimals are not re-formatted).
@@ -10,9 +12,11 @@ use std::path::Path;
 
 mod common;
 
-use common::{first_difference, fixtures, r4_fixture_files, substitute_placeholders};
+use common::{
+    first_difference, fixtures, r4_fixture_files, stu3_fixture_files, substitute_placeholders,
+};
 
-use bluebutton_fhir::{IssueKind, Resource, Validate, from_json_str, to_json_string};
+use bluebutton_fhir::{IssueKind, Resource, Validate, from_json_str, stu3, to_json_string};
 use serde_json::Value;
 
 /// Every number literal of a JSON text, exactly as written, sorted.
@@ -45,8 +49,32 @@ fn number_literals(text: &str) -> Vec<&str> {
     out
 }
 
+/// A release's `Resource` enum, as the round trip needs it.
+trait AnyResource: Validate + serde::Serialize + for<'de> serde::Deserialize<'de> {
+    fn type_name(&self) -> &str;
+    fn is_untyped(&self) -> bool;
+}
+
+impl AnyResource for Resource {
+    fn type_name(&self) -> &str {
+        self.resource_type()
+    }
+    fn is_untyped(&self) -> bool {
+        matches!(self, Resource::Other(_))
+    }
+}
+
+impl AnyResource for stu3::Resource {
+    fn type_name(&self) -> &str {
+        self.resource_type()
+    }
+    fn is_untyped(&self) -> bool {
+        matches!(self, stu3::Resource::Other(_))
+    }
+}
+
 /// Counts of `validate()` issues by kind (the spec violations of real data, reported instead of rejected).
-fn issue_counts(resource: &Resource) -> String {
+fn issue_counts<R: Validate>(resource: &R) -> String {
     let issues = resource.validate();
     let required = issues
         .iter()
@@ -59,21 +87,21 @@ fn issue_counts(resource: &Resource) -> String {
     format!("{required} required missing, {format} format")
 }
 
-fn round_trip(
+fn round_trip<R: AnyResource>(
     path: &Path,
     issues: &mut BTreeMap<String, String>,
     root: &Path,
 ) -> Result<(), String> {
     let raw = std::fs::read_to_string(path).map_err(|e| format!("read: {e}"))?;
     let input = substitute_placeholders(&raw);
-    let resource: Resource = from_json_str(&input).map_err(|e| format!("parse: {e}"))?;
-    if matches!(resource, Resource::Other(_)) {
+    let resource: R = from_json_str(&input).map_err(|e| format!("parse: {e}"))?;
+    if resource.is_untyped() {
         return Err(format!(
             "{} parsed as an untyped resource",
-            resource.resource_type()
+            resource.type_name()
         ));
     }
-    // Every member of these files is FHIR R4: nothing may land in the unknown-member store.
+    // Every member of these files is of the release: nothing may land in the unknown-member store.
     let unknown: Vec<String> = resource
         .validate()
         .into_iter()
@@ -116,7 +144,7 @@ fn every_r4_fixture_round_trips() {
     let mut failures = Vec::new();
     let mut issues = BTreeMap::new();
     for path in &files {
-        if let Err(problem) = round_trip(path, &mut issues, &root) {
+        if let Err(problem) = round_trip::<Resource>(path, &mut issues, &root) {
             failures.push(format!("{}: {problem}", path.display()));
         }
     }
@@ -127,6 +155,39 @@ fn every_r4_fixture_round_trips() {
         failures.len()
     );
     insta::assert_debug_snapshot!("validation_issue_counts", issues);
+    assert!(
+        failures.is_empty(),
+        "failing fixtures:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn every_stu3_fixture_round_trips() {
+    let Some(root) = fixtures() else {
+        println!("skipped: ../shared/fixtures not found");
+        return;
+    };
+    let files = stu3_fixture_files(&root);
+    assert!(
+        files.len() >= 20,
+        "expected the STU3 fixtures, found {}",
+        files.len()
+    );
+    let mut failures = Vec::new();
+    let mut issues = BTreeMap::new();
+    for path in &files {
+        if let Err(problem) = round_trip::<stu3::Resource>(path, &mut issues, &root) {
+            failures.push(format!("{}: {problem}", path.display()));
+        }
+    }
+    println!(
+        "stu3 corpus: {} files, {} passed, {} failed",
+        files.len(),
+        files.len() - failures.len(),
+        failures.len()
+    );
+    insta::assert_debug_snapshot!("stu3_validation_issue_counts", issues);
     assert!(
         failures.is_empty(),
         "failing fixtures:\n{}",

@@ -3,9 +3,10 @@
 
 use std::path::PathBuf;
 
-use bluebutton_fhir::bluebutton::{CoveragePart, CoverageStatus, ExtensionLookup};
+use bluebutton_fhir::bluebutton::prelude::*;
+use bluebutton_fhir::bluebutton::{ClaimUse, ClaimView, CoveragePart, CoverageStatus};
 use bluebutton_fhir::{
-    Bundle, ClaimType, Coverage, ExplanationOfBenefit, Patient, Resource, from_json_str,
+    Bundle, ClaimType, Coverage, ExplanationOfBenefit, Patient, Resource, from_json_str, stu3,
 };
 
 fn bfd_v2() -> Option<PathBuf> {
@@ -43,6 +44,16 @@ struct EobSummary<'a> {
 }
 
 fn summarize(eob: &ExplanationOfBenefit) -> EobSummary<'_> {
+    let mut summary = summarize_any(eob);
+    summary.provider_organization = eob.provider_organization().and_then(|o| o.name.as_deref());
+    summary.nch_claim_type = eob
+        .type_
+        .as_ref()
+        .and_then(|t| t.code_in("https://bluebutton.cms.gov/resources/variables/nch_clm_type_cd"));
+    summary
+}
+
+fn summarize_any<E: ClaimView>(eob: &E) -> EobSummary<'_> {
     let totals = eob.totals();
     EobSummary {
         claim_type: eob.claim_type(),
@@ -77,12 +88,89 @@ fn summarize(eob: &ExplanationOfBenefit) -> EobSummary<'_> {
             })
             .collect(),
         provider_npis: eob.provider_npis(),
-        provider_organization: eob.provider_organization().and_then(|o| o.name.as_deref()),
-        nch_claim_type: eob
-            .type_
-            .as_ref()
-            .and_then(|t| t.code_in("https://bluebutton.cms.gov/resources/variables/nch_clm_type_cd")),
+        provider_organization: None,
+        nch_claim_type: None,
     }
+}
+
+fn bfd_v1() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/bfd/v1");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        println!("skipped: ../shared/fixtures/bfd/v1 not found");
+        None
+    }
+}
+
+#[test]
+fn stu3_eob_helpers_per_claim_type() {
+    let Some(dir) = bfd_v1() else { return };
+    for (file, expected) in [
+        ("eobReadCarrier.json", ClaimType::Carrier),
+        ("eobReadDme.json", ClaimType::Dme),
+        ("eobReadHha.json", ClaimType::Hha),
+        ("eobReadHospice.json", ClaimType::Hospice),
+        ("eobReadInpatient.json", ClaimType::Inpatient),
+        ("eobReadOutpatient.json", ClaimType::Outpatient),
+        ("eobReadPde.json", ClaimType::Pde),
+        ("eobReadSnf.json", ClaimType::Snf),
+    ] {
+        let eob: stu3::ExplanationOfBenefit = read(&dir, file);
+        let summary = summarize_any(&eob);
+        assert_eq!(summary.claim_type, Some(expected), "{file}");
+        assert_eq!(eob.claim_use(), ClaimUse::Claim);
+        assert!(summary.paid.is_some(), "{file}: a paid amount");
+        assert!(summary.submitted.is_some(), "{file}: a submitted amount");
+        insta::assert_debug_snapshot!(format!("stu3_eob_{}", expected.as_str()), summary);
+    }
+}
+
+#[test]
+fn stu3_patient_coverage_and_bundle_helpers() {
+    let Some(dir) = bfd_v1() else { return };
+    let patient: stu3::Patient = read(&dir, "patientRead.json");
+    assert_eq!(patient.bene_id(), Some("567834"));
+    assert_eq!(patient.current_mbi(), None, "v1 sends only the MBI hash");
+    assert_eq!(patient.display_name().as_deref(), Some("John A Doe"));
+    assert_eq!(
+        patient.date_of_birth(),
+        Some(time::macros::date!(1981 - 03 - 17))
+    );
+    let bundle: stu3::Bundle = read(&dir, "coverageSearchByPatientId.json");
+    let parts: Vec<_> = bundle
+        .coverages()
+        .map(|c| (c.part(), c.coverage_status(), c.coverage_period()))
+        .collect();
+    assert_eq!(
+        parts.iter().map(|p| p.0).collect::<Vec<_>>(),
+        [
+            Some(CoveragePart::A),
+            Some(CoveragePart::B),
+            Some(CoveragePart::C),
+            Some(CoveragePart::D)
+        ]
+    );
+    assert_eq!(parts[0].1, Some(CoverageStatus::Cancelled));
+    assert_eq!(
+        parts[0].2,
+        (Some(time::macros::date!(1963 - 10 - 03)), None)
+    );
+    let paged: stu3::Bundle = read(&dir, "eobByPatientIdAllWithSamhsa.json");
+    assert!(
+        paged
+            .next_link()
+            .is_some_and(|l| l.contains("startIndex=2"))
+    );
+    assert_eq!(paged.total_count(), Some(4462));
+    let all: stu3::Bundle = read(&dir, "eobByPatientIdAll.json");
+    assert_eq!(all.next_link(), None);
+    let mut types: Vec<ClaimType> = all
+        .explanation_of_benefits()
+        .filter_map(ClaimView::claim_type)
+        .collect();
+    types.sort();
+    assert_eq!(types, ClaimType::ALL);
 }
 
 #[test]
@@ -167,7 +255,7 @@ fn bundle_paging_and_entries() {
     assert_eq!(all.next_link(), None);
     let mut types: Vec<ClaimType> = all
         .explanation_of_benefits()
-        .filter_map(ExplanationOfBenefit::claim_type)
+        .filter_map(ClaimView::claim_type)
         .collect();
     types.sort();
     assert_eq!(types, ClaimType::ALL);
@@ -192,7 +280,7 @@ fn sandbox_pages_chain_by_next_link() {
         eobs += page.explanation_of_benefits().count();
         types.extend(
             page.explanation_of_benefits()
-                .filter_map(ExplanationOfBenefit::claim_type),
+                .filter_map(ClaimView::claim_type),
         );
         match page.next_link() {
             Some(next) => assert!(

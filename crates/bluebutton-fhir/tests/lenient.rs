@@ -1,5 +1,6 @@
 //! Lenient, lossless parsing and explicit validation on hand-written inputs.
 
+use bluebutton_fhir::bluebutton::prelude::*;
 use bluebutton_fhir::{
     Bundle, DatePrecision, Decimal, ExtensionValue, IssueKind, ObservationValue, Patient, Resource,
     Validate, from_json_slice, from_json_str, to_json_string,
@@ -150,6 +151,11 @@ fn stu3_v1_data_is_not_typed_as_r4() {
     // raw JSON by callers; parsing it as R4 fails with the position instead of producing a wrong model.
     let err = from_json_str::<Resource>(&text).expect_err("STU3 is not R4");
     insta::assert_snapshot!("stu3_parse_error", err.to_string());
+    // The STU3 models read it, and R4 data is refused by them the same way.
+    let eob = from_json_str::<bluebutton_fhir::stu3::Resource>(&text).expect("STU3 parses");
+    assert_eq!(eob.resource_type(), "ExplanationOfBenefit");
+    let r4 = r#"{"resourceType":"ExplanationOfBenefit","insurance":[{"focal":true}]}"#;
+    assert!(from_json_str::<bluebutton_fhir::stu3::Resource>(r4).is_err());
 }
 
 #[test]

@@ -1,5 +1,6 @@
-//! A local emulator of the CMS Blue Button 2.0 API: OAuth2 with PKCE, FHIR R4 Patient, Coverage and
-//! ExplanationOfBenefit, synthetic data, and deterministic fault injection, running in-process.
+//! A local emulator of the CMS Blue Button 2.0 API: OAuth2 with PKCE, FHIR R4 (v2, v3) and STU3 (v1)
+//! Patient, Coverage and ExplanationOfBenefit, synthetic data, and deterministic fault injection,
+//! running in-process.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), bluebutton_sandbox::SandboxError> {
@@ -34,8 +35,11 @@
 //!   ([`Fault::BackendUnreachable`], [`Fault::RefreshFailsAfterRotation`]).
 //!
 //! Deliberate differences:
-//! - v1 paths serve the same R4 (v2-shaped) resources as v2; the real v1 is STU3.
-//!   The CapabilityStatement says `4.0.1` on every version, matching what is served.
+//! - v1 paths serve FHIR STU3, as the real v1: the same beneficiaries and claims as v2, reshaped
+//!   the way BFD's v1 shapes them (`information`, `item.service`, one `insurance`, `totalCost`,
+//!   Coverage `grouping`, the MBI as `mbi-hash`; CapabilityStatement `3.0.2`). The STU3 resources
+//!   carry the same Blue Button extensions and codes as the v2 ones, not every v1-only variable.
+//!   v2 and v3 serve R4 (`4.0.1`).
 //! - One application is registered (client id/secret and redirect URIs from the builder); it is
 //!   never a Part-D-only application, so the v3 default `_source` always includes
 //!   `NationalClaimsHistory`.

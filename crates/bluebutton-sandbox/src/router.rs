@@ -121,7 +121,13 @@ fn api(version: Version) -> Router<Arc<AppState>> {
             any(fhir::insurance_card::generate),
         );
     }
-    router.merge(plain_json).layer(Extension(version))
+    let api = router.merge(plain_json);
+    // The served version picks the shape: v1 is FHIR STU3.
+    let api = match version {
+        Version::V1 => api.layer(middleware::from_fn(crate::data::stu3::serve_stu3)),
+        Version::V2 | Version::V3 => api,
+    };
+    api.layer(Extension(version))
 }
 
 async fn health() -> Response {

@@ -247,7 +247,10 @@ async fn identity_is_forced_to_the_tokens_patient() {
     assert_eq!(patient["resourceType"], "Patient");
     let coverage =
         json(get(&sb, "/v1/fhir/Coverage/part-a--19990000000001", at(&token)).await).await;
-    assert_eq!(coverage["class"][1]["value"], "Part A");
+    assert_eq!(
+        coverage["grouping"]["subPlan"], "Part A",
+        "v1 is STU3-shaped"
+    );
     assert_eq!(
         json(get(&sb, "/v3/fhir/Coverage", at(&token)).await).await["total"],
         4

@@ -3,6 +3,7 @@
 
 mod common;
 
+use bluebutton_fhir::bluebutton::prelude::*;
 use bluebutton_fhir::{Resource, Validate, from_json_str, to_json_string};
 use bluebutton_sandbox::Sandbox;
 use common::*;

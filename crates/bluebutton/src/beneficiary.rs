@@ -19,7 +19,7 @@ use crate::error::{Error, Operation, ScopeCheck};
 use crate::format::{FromBody, Page};
 use crate::paging::{PageSource, Pages, page_stream};
 use crate::resolve::resolve;
-use crate::search::{Search, SearchResource};
+use crate::search::{ReadResource, Search};
 
 /// The scope a call needs, if any (checked by [`AuthorizationToken::grants`] before sending).
 pub(crate) type Needs = Option<ScopeNeed>;
@@ -120,10 +120,11 @@ impl Beneficiary {
         Search::new(self.clone())
     }
 
-    /// Reads one resource by id (`fhir/<type>/<id>`), typed (API v2/v3).
-    pub async fn read<R: SearchResource>(&self, id: &str) -> Result<R, Error> {
+    /// Reads one resource by id (`fhir/<type>/<id>`), typed: the R4 models on API v2/v3, the
+    /// [`stu3`](bluebutton_fhir::stu3) ones on v1 (the other release is [`Error::WrongFhirVersion`]).
+    pub async fn read<R: ReadResource>(&self, id: &str) -> Result<R, Error> {
         let operation = Operation::Read(R::TYPE);
-        self.shared.require_r4(operation)?;
+        self.shared.check_release::<R>(operation)?;
         let mut url = self.shared.endpoints.fhir_base.clone();
         // An http(s) URL always has path segments; `push` percent-encodes the id.
         if let Ok(mut segments) = url.path_segments_mut() {
@@ -170,9 +171,7 @@ impl Beneficiary {
                 version,
             });
         }
-        if T::R4_ONLY {
-            self.shared.require_r4(operation)?;
-        }
+        self.shared.check_release::<T>(operation)?;
         let mut url = self.shared.endpoints.fhir_base.clone();
         let path = format!("{}Patient/$generate-insurance-card", url.path());
         url.set_path(&path);
@@ -191,9 +190,7 @@ impl Beneficiary {
     /// # let _ = (json, bytes); Ok(()) }
     /// ```
     pub async fn get<T: FromBody>(&self, path_or_url: &str) -> Result<T, Error> {
-        if T::R4_ONLY {
-            self.shared.require_r4(Operation::Custom)?;
-        }
+        self.shared.check_release::<T>(Operation::Custom)?;
         let url = resolve(&self.shared.endpoints, path_or_url)?;
         self.get_as(url, Operation::Custom, None).await
     }
@@ -202,13 +199,10 @@ impl Beneficiary {
     /// read as `T` ([`Page`]: [`serde_json::Value`], [`crate::RawPage`], or a typed
     /// [`bluebutton_fhir::Bundle`] on v2/v3).
     pub fn pages<T: Page>(&self, path_or_url: &str) -> Pages<T> {
-        let url = if T::R4_ONLY {
-            self.shared
-                .require_r4(Operation::Custom)
-                .and_then(|()| resolve(&self.shared.endpoints, path_or_url))
-        } else {
-            resolve(&self.shared.endpoints, path_or_url)
-        };
+        let url = self
+            .shared
+            .check_release::<T>(Operation::Custom)
+            .and_then(|()| resolve(&self.shared.endpoints, path_or_url));
         match url {
             Ok(url) => self.page_stream(url, Operation::Custom, None, self.shared.limits),
             Err(e) => Pages::new(Box::pin(futures_util::stream::once(async { Err(e) }))),

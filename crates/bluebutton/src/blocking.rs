@@ -8,7 +8,7 @@
 //!
 //! ```no_run
 //! use bluebutton::blocking::BlueButton;
-//! use bluebutton::ClaimType;
+//! use bluebutton::{ClaimType, ClaimView};
 //!
 //! let bb = BlueButton::from_default_config()?;
 //! let request = bb.new_auth_request();
@@ -32,7 +32,9 @@ use time::Date;
 use tokio::runtime::Runtime;
 use url::Url;
 
-use crate::{DateFilter, DateValue, Error, FromBody, Page, PageLimits, SearchResource};
+use crate::{
+    DateFilter, DateValue, EntryOf, Error, FromBody, Page, PageLimits, ReadResource, SearchResource,
+};
 
 /// Methods that run the async method of the same name to completion on the runtime.
 macro_rules! block_on {
@@ -234,7 +236,7 @@ impl Beneficiary {
         fn refresh(&self) -> Result<AuthorizationToken, Error>;
         fn revoke(&self) -> Result<(), Error>;
         fn introspect(&self) -> Result<Introspection, Error>;
-        fn read[R: SearchResource](&self, id: &str) -> Result<R, Error>;
+        fn read[R: ReadResource](&self, id: &str) -> Result<R, Error>;
         fn userinfo[T: FromBody](&self) -> Result<T, Error>;
         fn insurance_card[T: FromBody](&self) -> Result<T, Error>;
         fn get[T: FromBody](&self, path_or_url: &str) -> Result<T, Error>;
@@ -303,11 +305,13 @@ impl<R: SearchResource> Search<R> {
     block_on! { "Search":
         fn first[T: FromBody](&self) -> Result<T, Error>;
         fn all(&self) -> Result<Vec<R>, Error>;
+        fn all_as[E: EntryOf<R>](&self) -> Result<Vec<E>, Error>;
     }
 
     wrap! { "Search":
         fn pages[T: Page](&self) -> Iter<T> => iter;
         fn resources(&self) -> Iter<R> => iter;
+        fn resources_as[E: EntryOf<R>](&self) -> Iter<E> => iter;
     }
 
     /// See [`crate::Search::url`].

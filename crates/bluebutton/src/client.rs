@@ -8,6 +8,7 @@ use bluebutton_auth::{
     AuthClient, AuthRequest, AuthorizationToken, CallbackQuery, TokenManager, TokenRef,
 };
 use bluebutton_config::{ApiVersion, Config, Endpoints};
+use bluebutton_fhir::FhirVersion;
 use bluebutton_transport::Transport;
 use url::Url;
 
@@ -28,15 +29,30 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    /// Fails for typed calls on API v1 (FHIR STU3, which the R4 models do not describe).
-    pub(crate) fn require_r4(&self, operation: Operation) -> Result<(), Error> {
-        match self.config.version() {
-            ApiVersion::V1 => Err(Error::UntypedVersion {
+    /// Fails, before anything is sent, when `T` is a typed model of another FHIR release than the
+    /// configured API version serves (R4 on v1, STU3 on v2/v3).
+    pub(crate) fn check_release<T: FromBody>(&self, operation: Operation) -> Result<(), Error> {
+        let version = self.config.version();
+        let serves = served_release(version);
+        match T::FHIR {
+            Some(needs) if needs != serves => Err(Error::WrongFhirVersion {
                 operation,
-                version: ApiVersion::V1,
+                version,
+                requested: T::NAMES.0,
+                needs,
+                serves,
+                instead: T::NAMES.1,
             }),
             _ => Ok(()),
         }
+    }
+}
+
+/// The FHIR release an API version serves: STU3 on v1, R4 on v2 and v3.
+pub(crate) fn served_release(version: ApiVersion) -> FhirVersion {
+    match version {
+        ApiVersion::V1 => FhirVersion::Stu3,
+        _ => FhirVersion::R4,
     }
 }
 
@@ -200,6 +216,13 @@ impl BlueButton {
             .await?)
     }
 
+    /// The FHIR release the configured API version serves: [`FhirVersion::Stu3`] on v1,
+    /// [`FhirVersion::R4`] on v2 and v3 (pick the typed models with it: [`crate::stu3`] or the
+    /// crate root's).
+    pub fn fhir_version(&self) -> FhirVersion {
+        served_release(self.shared.config.version())
+    }
+
     /// The server's CapabilityStatement (`fhir/metadata`, no token needed), read as `T`
     /// ([`FromBody`]): a typed [`CapabilityStatement`](bluebutton_fhir::CapabilityStatement) (v2/v3) or a [`serde_json::Value`]
     /// (any version).
@@ -211,9 +234,7 @@ impl BlueButton {
     /// # let _ = (statement, json); Ok(()) }
     /// ```
     pub async fn metadata<T: FromBody>(&self) -> Result<T, Error> {
-        if T::R4_ONLY {
-            self.shared.require_r4(Operation::Metadata)?;
-        }
+        self.shared.check_release::<T>(Operation::Metadata)?;
         let url = self.shared.endpoints.metadata.clone();
         let response = self
             .shared

@@ -1,37 +1,22 @@
-//! Decoding response bodies: typed FHIR R4 resources (v2/v3) or JSON, with context in errors.
+//! Decoding response bodies: typed FHIR resources (R4 for v2/v3, STU3 for v1) or JSON, with
+//! context in errors.
 
-use bluebutton_fhir::{Bundle, Resource};
-use http::StatusCode;
 use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::error::{Error, Operation, redacted};
 
-/// Any FHIR resource (typed where a model exists).
-pub(crate) fn resource(operation: Operation, url: &Url, body: &[u8]) -> Result<Resource, Error> {
+/// Any FHIR resource of a release (`Resource` or `stu3::Resource`; typed where a model exists).
+pub(crate) fn resource<R: DeserializeOwned>(
+    operation: Operation,
+    url: &Url,
+    body: &[u8],
+) -> Result<R, Error> {
     bluebutton_fhir::from_json_slice(body).map_err(|source| Error::Fhir {
         operation,
         url: redacted(url),
         source,
     })
-}
-
-/// A `Bundle`; any other resource type is [`Error::UnexpectedResource`].
-pub(crate) fn bundle(
-    operation: Operation,
-    url: &Url,
-    body: &[u8],
-    status: StatusCode,
-) -> Result<Bundle, Error> {
-    match resource(operation, url, body)? {
-        Resource::Bundle(bundle) => Ok(*bundle),
-        other => Err(Error::UnexpectedResource {
-            operation,
-            expected: "Bundle",
-            found: other.resource_type().to_owned(),
-            status,
-        }),
-    }
 }
 
 /// Any JSON type, with the JSON path of a decoding error.

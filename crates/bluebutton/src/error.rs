@@ -5,6 +5,7 @@ use std::fmt;
 use bluebutton_auth::AuthError;
 use bluebutton_config::{ApiVersion, ConfigError};
 use bluebutton_fhir::FhirError;
+use bluebutton_fhir::FhirVersion;
 use bluebutton_transport::TransportError;
 use http::StatusCode;
 use url::Url;
@@ -148,16 +149,26 @@ pub enum Error {
         /// Its value.
         limit: u64,
     },
-    /// Typed FHIR R4 results need API v2 or v3 (v1 serves STU3): read the result as
-    /// [`serde_json::Value`], [`crate::RawPage`] or [`crate::Bytes`] instead.
+    /// A typed model of one FHIR release was asked of an API version that serves the other (R4
+    /// types on v1, which serves STU3; [`crate::stu3`] types on v2/v3, which serve R4); nothing
+    /// was sent. Read the result as `instead`, or as [`serde_json::Value`], [`crate::RawPage`]
+    /// or [`crate::Bytes`].
     #[error(
-        "{operation}: typed FHIR R4 results need API v2 or v3, this client uses {version:?} (STU3); read it as JSON (`serde_json::Value`), `RawPage` or `Bytes`"
+        "{operation}: `{requested}` is a FHIR {needs} model, but API {version} serves FHIR {serves}; read it as `{instead}` (or as `serde_json::Value`, `RawPage` or `Bytes`)"
     )]
-    UntypedVersion {
+    WrongFhirVersion {
         /// The refused call.
         operation: Operation,
         /// The configured version.
         version: ApiVersion,
+        /// The type asked for, e.g. `bluebutton::Bundle`.
+        requested: &'static str,
+        /// The FHIR release of that type.
+        needs: FhirVersion,
+        /// The FHIR release the configured version serves.
+        serves: FhirVersion,
+        /// The type to use instead, e.g. `bluebutton::stu3::Bundle`.
+        instead: &'static str,
     },
     /// The call exists only on a later API version than the configured one (e.g. the
     /// insurance card, v3 only); nothing was sent.

@@ -18,13 +18,16 @@
 //!   dates), [`Beneficiary::coverage`], [`Beneficiary::patient`], each with `_lastUpdated`,
 //!   page size (1 to 50, checked before sending) and `startIndex`; results as the first page
 //!   ([`Search::first`]), a [`Stream`](futures_util::Stream) of pages ([`Search::pages`]) or of
-//!   typed resources ([`Search::resources`]), or all of them ([`Search::all`], capped by
-//!   [`PageLimits`]).
+//!   typed resources ([`Search::resources`]; on v1 [`Search::resources_as`] with the STU3 type),
+//!   or all of them ([`Search::all`], [`Search::all_as`], capped by [`PageLimits`]).
 //! - Paging follows each page's `next` link verbatim with the newest token, stops on a
 //!   repeated link, and refuses a link to another origin ([`Error::ForeignNextLink`]) before
 //!   sending anything.
 //! - **One way to say each thing**: the format of a result is a type, not a method name
-//!   ([`FromBody`], [`Page`]). `search.first::<Bundle>()` is typed FHIR R4 (v2/v3);
+//!   ([`FromBody`], [`Page`]). `search.first::<Bundle>()` is typed FHIR R4 (v2/v3),
+//!   `search.first::<stu3::Bundle>()` typed FHIR STU3 (v1; the wrong release for the configured
+//!   version is [`Error::WrongFhirVersion`], before sending); the views ([`ClaimView`],
+//!   [`PatientView`], [`CoverageView`], [`BundleView`], in the [`prelude`]) read both;
 //!   `search.first::<serde_json::Value>()` is JSON for any version; `search.pages::<RawPage>()`
 //!   is pass-through (exact bytes); `beneficiary.get::<T>(path)` and
 //!   `beneficiary.pages::<T>(path)` do the same for custom paths; `bb.metadata::<T>()` and
@@ -124,7 +127,10 @@ pub use format::{FromBody, Page};
 pub use paging::{PageLimits, Pages, Resources};
 pub use params::{DateFilter, DatePrefix, DateValue};
 pub use raw_page::RawPage;
-pub use search::{CoverageSearch, EobSearch, MAX_PAGE_SIZE, PatientSearch, Search, SearchResource};
+pub use search::{
+    CoverageSearch, EntryOf, EntryResource, EobSearch, MAX_PAGE_SIZE, PatientSearch, ReadResource,
+    Search, SearchResource,
+};
 pub use v3_filters::{ClaimOutcome, ClaimSource, Token};
 
 pub use bluebutton_auth::{
@@ -136,10 +142,16 @@ pub use bluebutton_config::{
     ApiVersion, ClientSecret, Config, ConfigBuilder, ConfigError, Environment, RetrySettings,
     Timeouts,
 };
-pub use bluebutton_fhir::bluebutton::{CoveragePart, CoverageStatus, EobTotals};
+pub use bluebutton_fhir::bluebutton::{
+    BundleView, ClaimUse, ClaimView, CoveragePart, CoverageStatus, CoverageView, EobTotals,
+    PatientView,
+};
+/// The FHIR STU3 models, for API v1 (which serves STU3): read results as `stu3::Bundle`,
+/// `stu3::ExplanationOfBenefit`... on v1 as the R4 types on v2/v3.
+pub use bluebutton_fhir::stu3;
 pub use bluebutton_fhir::{
-    Bundle, CapabilityStatement, ClaimType, Coverage, ExplanationOfBenefit, OperationOutcome,
-    Patient, Resource,
+    Bundle, CapabilityStatement, ClaimType, Coverage, ExplanationOfBenefit, FhirVersion,
+    OperationOutcome, Patient, Resource,
 };
 pub use bluebutton_transport::{ErrorBody, Transport, TransportError};
 /// The body of a response exactly as received ([`FromBody`] for pass-through).
@@ -160,6 +172,7 @@ pub mod prelude {
         Beneficiary, BlueButton, Bundle, ClaimType, Config, Coverage, DateFilter, Error,
         ExplanationOfBenefit, PageLimits, Patient, RawPage, Scope,
     };
+    pub use bluebutton_fhir::bluebutton::prelude::*;
     pub use futures_util::{StreamExt as _, TryStreamExt as _};
 }
 

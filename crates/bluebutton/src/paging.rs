@@ -18,6 +18,7 @@ use url::{Origin, Url};
 use crate::error::{Error, Operation, PagingLimit, redacted};
 use crate::format::Page;
 use crate::scan::ScannedPage;
+use crate::search::EntryResource;
 
 /// Caps on how far paging goes. Reaching a cap while more pages remain ends the stream with
 /// [`Error::PagingLimitReached`], so a capped result is never mistaken for a complete one.
@@ -214,11 +215,8 @@ pub struct Resources<R> {
     done: bool,
 }
 
-impl<R: Send + 'static> Resources<R> {
-    pub(crate) fn from_pages(
-        pages: Pages<ScannedPage>,
-        pick: fn(bluebutton_fhir::Resource) -> Option<R>,
-    ) -> Self {
+impl<R: EntryResource> Resources<R> {
+    pub(crate) fn from_pages(pages: Pages<ScannedPage<R>>) -> Self {
         let inner = pages
             .map_ok(move |page| {
                 stream::iter(page.into_resources().filter_map(move |r| {
@@ -226,8 +224,8 @@ impl<R: Send + 'static> Resources<R> {
                         Ok(r) => r,
                         Err(e) => return Some(Err(e)),
                     };
-                    let kind = r.resource_type().to_owned();
-                    let picked = pick(r);
+                    let kind = R::type_of(&r).to_owned();
+                    let picked = R::pick(r);
                     if picked.is_none() {
                         tracing::debug!(resource_type = %kind, "search entry of another type skipped");
                     }
@@ -496,14 +494,11 @@ mod tests {
             Operation::Search("Coverage"),
             PageLimits::default(),
         ));
-        let ids: Vec<String> = Resources::from_pages(pages, |r| match r {
-            bluebutton_fhir::Resource::Coverage(c) => Some(*c),
-            _ => None,
-        })
-        .map_ok(|c| c.id.unwrap_or_default())
-        .try_collect()
-        .await
-        .unwrap();
+        let ids: Vec<String> = Resources::<bluebutton_fhir::Coverage>::from_pages(pages)
+            .map_ok(|c| c.id.unwrap_or_default())
+            .try_collect()
+            .await
+            .unwrap();
         assert_eq!(ids, ["a", "b", "c"]);
     }
 
@@ -518,13 +513,11 @@ mod tests {
             Operation::Search("Coverage"),
             PageLimits::default(),
         ));
-        let items: Vec<Result<String, Error>> = Resources::from_pages(pages, |r| match r {
-            bluebutton_fhir::Resource::Coverage(c) => Some(*c),
-            _ => None,
-        })
-        .map_ok(|c| c.id.unwrap_or_default())
-        .collect()
-        .await;
+        let items: Vec<Result<String, Error>> =
+            Resources::<bluebutton_fhir::Coverage>::from_pages(pages)
+                .map_ok(|c| c.id.unwrap_or_default())
+                .collect()
+                .await;
         assert_eq!(items.len(), 2, "{items:?}");
         assert_eq!(items[0].as_ref().unwrap(), "a");
         let error = items[1].as_ref().unwrap_err();

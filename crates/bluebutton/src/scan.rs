@@ -8,26 +8,29 @@
 //! fails to parse is reported with the page's typed decode error, so its line and column are
 //! positions in the page body, as with `pages()`.
 
+use std::marker::PhantomData;
 use std::ops::Range;
 
-use bluebutton_fhir::Resource;
+use bluebutton_fhir::bluebutton::BundleView;
 use bytes::Bytes;
 use url::Url;
 
-use crate::decode;
 use crate::error::{Error, Operation, redacted};
 use crate::format::{FromBody, Page, Sealed};
 use crate::raw_page::RawPage;
+use crate::search::EntryResource;
 
-/// A search page, scanned (or, for a body the scan cannot read, parsed).
-pub(crate) struct ScannedPage {
+/// A search page, scanned (or, for a body the scan cannot read, parsed), whose resources are
+/// read as `E` (and its release's `Resource` enum).
+pub(crate) struct ScannedPage<E: EntryResource> {
     next: Option<String>,
     entries: usize,
-    contents: Contents,
+    contents: Contents<E::Any>,
+    _entry: PhantomData<fn() -> E>,
 }
 
 /// Shows the shape, never the body or the link (health data, beneficiary ids in queries).
-impl std::fmt::Debug for ScannedPage {
+impl<E: EntryResource> std::fmt::Debug for ScannedPage<E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let scanned = matches!(self.contents, Contents::Scanned { .. });
         f.debug_struct("ScannedPage")
@@ -38,7 +41,7 @@ impl std::fmt::Debug for ScannedPage {
     }
 }
 
-enum Contents {
+enum Contents<A> {
     /// The body and the byte range of each entry's resource in it.
     Scanned {
         operation: Operation,
@@ -47,12 +50,12 @@ enum Contents {
         resources: Vec<Range<usize>>,
     },
     /// A page the typed decoder read.
-    Parsed(Vec<Resource>),
+    Parsed(Vec<A>),
 }
 
-impl ScannedPage {
+impl<E: EntryResource> ScannedPage<E> {
     /// The page's resources, each parsed when reached. After an error it yields nothing more.
-    pub(crate) fn into_resources(self) -> impl Iterator<Item = Result<Resource, Error>> + Send {
+    pub(crate) fn into_resources(self) -> impl Iterator<Item = Result<E::Any, Error>> + Send {
         let (scanned, parsed) = match self.contents {
             Contents::Scanned {
                 operation,
@@ -70,10 +73,10 @@ impl ScannedPage {
                     if failed {
                         return None;
                     }
-                    let parsed = bluebutton_fhir::from_json_slice::<Resource>(&body[range]);
+                    let parsed = bluebutton_fhir::from_json_slice::<E::Any>(&body[range]);
                     Some(parsed.map_err(|source| {
                         failed = true;
-                        page_error(operation, &url, &body, source)
+                        page_error::<E>(operation, &url, &body, source)
                     }))
                 })
             });
@@ -83,13 +86,19 @@ impl ScannedPage {
 
 /// The error for a page one of whose resources failed to parse: the typed decoder's, with
 /// positions in the page (it fails on the same resource), or else the resource's own.
-fn page_error(
+fn page_error<E: EntryResource>(
     operation: Operation,
     url: &Url,
     body: &[u8],
     source: bluebutton_fhir::FhirError,
 ) -> Error {
-    match decode::bundle(operation, url, body, http::StatusCode::OK) {
+    let typed = E::Bundle::from_body(
+        operation,
+        url,
+        http::StatusCode::OK,
+        Bytes::copy_from_slice(body),
+    );
+    match typed {
         Err(page_error) => page_error,
         Ok(_) => Error::Fhir {
             operation,
@@ -99,10 +108,12 @@ fn page_error(
     }
 }
 
-impl Sealed for ScannedPage {}
+impl<E: EntryResource> Sealed for ScannedPage<E> {}
 
-impl FromBody for ScannedPage {
-    const R4_ONLY: bool = true;
+/// The release is `E`'s: a mismatch names `E` and the type to stream instead.
+impl<E: EntryResource> FromBody for ScannedPage<E> {
+    const FHIR: Option<bluebutton_fhir::FhirVersion> = E::FHIR;
+    const NAMES: (&'static str, &'static str) = E::NAMES;
 
     fn from_body(
         operation: Operation,
@@ -124,21 +135,26 @@ impl FromBody for ScannedPage {
                         body,
                         resources,
                     },
+                    _entry: PhantomData,
                 })
             }
             Err(_) => {
-                let bundle = bluebutton_fhir::Bundle::from_body(operation, url, status, body)?;
+                let bundle = E::Bundle::from_body(operation, url, status, body)?;
+                let next = BundleView::next_link(&bundle).map(str::to_owned);
+                let entries = Page::entry_count(&bundle);
+                let resources: Vec<E::Any> = bundle.into_resources().collect();
                 Ok(ScannedPage {
-                    next: bundle.next_link().map(str::to_owned),
-                    entries: bundle.entry.len(),
-                    contents: Contents::Parsed(bundle.into_resources().collect()),
+                    next,
+                    entries,
+                    contents: Contents::Parsed(resources),
+                    _entry: PhantomData,
                 })
             }
         }
     }
 }
 
-impl Page for ScannedPage {
+impl<E: EntryResource> Page for ScannedPage<E> {
     fn next_link(&self) -> Option<&str> {
         self.next.as_deref()
     }
@@ -156,7 +172,7 @@ mod tests {
         Url::parse("https://api.example/v2/fhir/Coverage/?_count=2").unwrap()
     }
 
-    fn decode(body: &str) -> Result<ScannedPage, Error> {
+    fn decode(body: &str) -> Result<ScannedPage<bluebutton_fhir::Coverage>, Error> {
         ScannedPage::from_body(
             Operation::Search("Coverage"),
             &url(),
@@ -165,7 +181,7 @@ mod tests {
         )
     }
 
-    fn ids(page: ScannedPage) -> Vec<Result<String, String>> {
+    fn ids(page: ScannedPage<bluebutton_fhir::Coverage>) -> Vec<Result<String, String>> {
         page.into_resources()
             .map(|r| {
                 r.map(|r| r.id().unwrap_or_default().to_owned())

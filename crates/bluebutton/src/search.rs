@@ -5,9 +5,11 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use bluebutton_config::ApiVersion;
-use bluebutton_fhir::{ClaimType, Coverage, ExplanationOfBenefit, Patient, Resource};
+use bluebutton_fhir::bluebutton::BundleView;
+use bluebutton_fhir::{ClaimType, Coverage, ExplanationOfBenefit, Patient, Resource, stu3};
 use futures_util::TryStreamExt;
 use futures_util::stream;
+use serde::de::DeserializeOwned;
 use time::Date;
 use url::Url;
 
@@ -27,50 +29,108 @@ mod sealed {
     impl Sealed for bluebutton_fhir::ExplanationOfBenefit {}
     impl Sealed for bluebutton_fhir::Coverage {}
     impl Sealed for bluebutton_fhir::Patient {}
+    impl Sealed for bluebutton_fhir::stu3::ExplanationOfBenefit {}
+    impl Sealed for bluebutton_fhir::stu3::Coverage {}
+    impl Sealed for bluebutton_fhir::stu3::Patient {}
 }
 
-/// A resource type the Blue Button API can search and read: [`ExplanationOfBenefit`],
-/// [`Coverage`], [`Patient`]. Sealed.
-pub trait SearchResource: sealed::Sealed + FromBody {
+/// A resource type the Blue Button API can read by id ([`Beneficiary::read`]): the FHIR R4
+/// [`ExplanationOfBenefit`], [`Coverage`], [`Patient`] (API v2/v3) and their
+/// [`stu3`](bluebutton_fhir::stu3) counterparts (API v1). Sealed.
+pub trait ReadResource: sealed::Sealed + FromBody {
     /// The FHIR `resourceType` and path segment, e.g. `"Coverage"`.
     const TYPE: &'static str;
     /// Whether reading it needs a demographic scope (Patient).
     const DEMOGRAPHIC: bool;
+}
+
+/// A resource type the Blue Button API can search: the FHIR R4 [`ExplanationOfBenefit`],
+/// [`Coverage`], [`Patient`] name the search ([`Search`]); its entries are streamed as the type
+/// itself (API v2/v3) or its STU3 counterpart (v1, [`Search::resources_as`]). Sealed.
+pub trait SearchResource: ReadResource + EntryOf<Self> {
     /// The typed resource, if `resource` is of this type.
     fn from_resource(resource: Resource) -> Option<Self>;
 }
 
-impl SearchResource for ExplanationOfBenefit {
-    const TYPE: &'static str = "ExplanationOfBenefit";
-    const DEMOGRAPHIC: bool = false;
-    fn from_resource(resource: Resource) -> Option<Self> {
-        match resource {
-            Resource::ExplanationOfBenefit(r) => Some(*r),
-            _ => None,
-        }
-    }
+/// A typed resource that search entries are read as, one at a time ([`Search::resources`],
+/// [`Search::resources_as`]): the R4 [`ExplanationOfBenefit`], [`Coverage`], [`Patient`] and
+/// their [`stu3`](bluebutton_fhir::stu3) counterparts. Sealed.
+pub trait EntryResource: ReadResource {
+    /// The release's `Resource` enum, that each entry is parsed as.
+    #[doc(hidden)]
+    type Any: DeserializeOwned + Send + 'static;
+    /// The release's Bundle, for pages the scan cannot read.
+    #[doc(hidden)]
+    type Bundle: Page + BundleView<Resource = Self::Any>;
+    /// The typed resource, if `resource` is of this type.
+    #[doc(hidden)]
+    fn pick(resource: Self::Any) -> Option<Self>;
+    /// The `resourceType` of an entry.
+    #[doc(hidden)]
+    fn type_of(resource: &Self::Any) -> &str;
 }
 
-impl SearchResource for Coverage {
-    const TYPE: &'static str = "Coverage";
-    const DEMOGRAPHIC: bool = false;
-    fn from_resource(resource: Resource) -> Option<Self> {
-        match resource {
-            Resource::Coverage(r) => Some(*r),
-            _ => None,
+/// The types the entries of a search of `R` can be streamed as: `R` (FHIR R4) and its STU3
+/// counterpart, e.g. [`stu3::ExplanationOfBenefit`](bluebutton_fhir::stu3::ExplanationOfBenefit)
+/// for an [`ExplanationOfBenefit`] search. Sealed.
+pub trait EntryOf<R>: EntryResource {}
+
+/// [`ReadResource`], [`EntryResource`] and [`EntryOf`] for both releases, [`SearchResource`] for R4.
+macro_rules! search_resource {
+    ($($ty:ident, $demographic:literal;)*) => {$(
+        impl ReadResource for $ty {
+            const TYPE: &'static str = stringify!($ty);
+            const DEMOGRAPHIC: bool = $demographic;
         }
-    }
+
+        impl ReadResource for stu3::$ty {
+            const TYPE: &'static str = stringify!($ty);
+            const DEMOGRAPHIC: bool = $demographic;
+        }
+
+        impl SearchResource for $ty {
+            fn from_resource(resource: Resource) -> Option<Self> {
+                match resource {
+                    Resource::$ty(r) => Some(*r),
+                    _ => None,
+                }
+            }
+        }
+
+        impl EntryResource for $ty {
+            type Any = Resource;
+            type Bundle = bluebutton_fhir::Bundle;
+            fn pick(resource: Resource) -> Option<Self> {
+                Self::from_resource(resource)
+            }
+            fn type_of(resource: &Resource) -> &str {
+                resource.resource_type()
+            }
+        }
+
+        impl EntryResource for stu3::$ty {
+            type Any = stu3::Resource;
+            type Bundle = stu3::Bundle;
+            fn pick(resource: stu3::Resource) -> Option<Self> {
+                match resource {
+                    stu3::Resource::$ty(r) => Some(*r),
+                    _ => None,
+                }
+            }
+            fn type_of(resource: &stu3::Resource) -> &str {
+                resource.resource_type()
+            }
+        }
+
+        impl EntryOf<$ty> for $ty {}
+        impl EntryOf<$ty> for stu3::$ty {}
+    )*};
 }
 
-impl SearchResource for Patient {
-    const TYPE: &'static str = "Patient";
-    const DEMOGRAPHIC: bool = true;
-    fn from_resource(resource: Resource) -> Option<Self> {
-        match resource {
-            Resource::Patient(r) => Some(*r),
-            _ => None,
-        }
-    }
+search_resource! {
+    ExplanationOfBenefit, false;
+    Coverage, false;
+    Patient, true;
 }
 
 /// An ExplanationOfBenefit search.
@@ -94,7 +154,7 @@ pub type PatientSearch = Search<Patient>;
 ///
 /// ```no_run
 /// # async fn run(beneficiary: bluebutton::Beneficiary) -> Result<(), bluebutton::Error> {
-/// use bluebutton::{ClaimType, DateFilter};
+/// use bluebutton::{ClaimType, ClaimView, DateFilter};
 /// use futures_util::TryStreamExt;
 /// use time::macros::date;
 ///
@@ -345,9 +405,9 @@ impl<R: SearchResource> Search<R> {
     /// # let _ = (bundle, json); Ok(()) }
     /// ```
     pub async fn first<T: FromBody>(&self) -> Result<T, Error> {
-        if T::R4_ONLY {
-            self.beneficiary.shared.require_r4(Self::operation())?;
-        }
+        self.beneficiary
+            .shared
+            .check_release::<T>(Self::operation())?;
         let url = self.url()?;
         self.beneficiary
             .get_as(url, Self::operation(), Self::needs())
@@ -357,14 +417,11 @@ impl<R: SearchResource> Search<R> {
     /// Every page, lazily, read as `T` ([`Page`]: a typed [`Bundle`](bluebutton_fhir::Bundle) for API
     /// v2/v3, a [`serde_json::Value`] or a [`RawPage`](crate::RawPage) for any version); see [`Pages`].
     pub fn pages<T: Page>(&self) -> Pages<T> {
-        let url = if T::R4_ONLY {
-            self.beneficiary
-                .shared
-                .require_r4(Self::operation())
-                .and_then(|()| self.url())
-        } else {
-            self.url()
-        };
+        let url = self
+            .beneficiary
+            .shared
+            .check_release::<T>(Self::operation())
+            .and_then(|()| self.url());
         match url {
             Ok(url) => {
                 self.beneficiary
@@ -374,17 +431,44 @@ impl<R: SearchResource> Search<R> {
         }
     }
 
-    /// Every resource of every page, lazily, typed (API v2/v3). Pages are scanned and their
+    /// Every resource of every page, lazily, typed FHIR R4 (API v2/v3; on v1 use
+    /// [`resources_as`](Self::resources_as) with the STU3 type). Pages are scanned and their
     /// resources parsed one at a time, so the stream holds about one page body and one
     /// resource however many pages there are (see [`Resources`]).
     pub fn resources(&self) -> Resources<R> {
-        Resources::from_pages(self.pages::<ScannedPage>(), R::from_resource)
+        self.resources_as::<R>()
+    }
+
+    /// Every resource of every page, lazily, read as `E` ([`EntryOf`]): `R` itself (FHIR R4,
+    /// API v2/v3) or its STU3 counterpart (v1), like [`resources`](Self::resources).
+    ///
+    /// ```no_run
+    /// # async fn run(beneficiary: bluebutton::Beneficiary) -> Result<(), bluebutton::Error> {
+    /// use bluebutton::prelude::*;
+    ///
+    /// // API v1 serves FHIR STU3.
+    /// let mut claims = beneficiary
+    ///     .explanation_of_benefit()
+    ///     .resources_as::<bluebutton::stu3::ExplanationOfBenefit>();
+    /// while let Some(eob) = claims.try_next().await? {
+    ///     println!("{:?} {:?}", eob.claim_type(), eob.totals().paid);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn resources_as<E: EntryOf<R>>(&self) -> Resources<E> {
+        Resources::from_pages(self.pages::<ScannedPage<E>>())
     }
 
     /// Every resource of every page, collected (up to the [`PageLimits`] caps; reaching one
     /// is an error, never a silent truncation).
     pub async fn all(&self) -> Result<Vec<R>, Error> {
         self.resources().try_collect().await
+    }
+
+    /// Every resource of every page read as `E` ([`EntryOf`]: `R`, or its STU3 counterpart on
+    /// v1), collected like [`all`](Self::all).
+    pub async fn all_as<E: EntryOf<R>>(&self) -> Result<Vec<E>, Error> {
+        self.resources_as::<E>().try_collect().await
     }
 }
 

@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use bluebutton::blocking::BlueButton;
-use bluebutton::{ApiVersion, Error, ExplanationOfBenefit};
+use bluebutton::{ApiVersion, BundleView as _, ClaimView as _, Error, ExplanationOfBenefit};
 use bluebutton_sandbox::{Approval, Sandbox, SandboxHandle};
 
 fn sandbox(
@@ -146,5 +146,45 @@ fn blocking_client_typed_errors() {
     assert!(matches!(
         bb.exchange_code(request, &query),
         Err(Error::Auth(bluebutton::AuthError::AccessDenied { .. }))
+    ));
+}
+
+#[test]
+fn blocking_client_reads_v1_as_typed_stu3() {
+    let (_rt, sandbox) = sandbox(Sandbox::builder().claims_per_beneficiary(9));
+    let bb = BlueButton::new(common::config(&sandbox, ApiVersion::V1)).unwrap();
+    let request = bb.new_auth_request();
+    let query = approve(&bb, &request);
+    let beneficiary = bb.exchange_code(request, &query).unwrap();
+    let pages: Vec<bluebutton::stu3::Bundle> = beneficiary
+        .explanation_of_benefit()
+        .page_size(4)
+        .pages()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(pages.len(), 3);
+    let types: std::collections::BTreeSet<_> = pages
+        .iter()
+        .flat_map(|p| p.explanation_of_benefits())
+        .filter_map(|e| e.claim_type())
+        .collect();
+    assert_eq!(types.len(), 8, "{types:?}");
+    let streamed: Vec<bluebutton::stu3::ExplanationOfBenefit> = beneficiary
+        .explanation_of_benefit()
+        .resources_as()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(streamed.len(), 9);
+    assert_eq!(
+        beneficiary
+            .coverage()
+            .all_as::<bluebutton::stu3::Coverage>()
+            .unwrap()
+            .len(),
+        4
+    );
+    assert!(matches!(
+        beneficiary.patient().first::<bluebutton::Bundle>(),
+        Err(Error::WrongFhirVersion { .. })
     ));
 }

@@ -199,7 +199,7 @@ async fn full_flow_authorize_exchange_and_every_call() {
 }
 
 #[tokio::test]
-async fn v1_serves_json_and_refuses_typed_results() {
+async fn v1_serves_json_and_refuses_typed_r4_results() {
     let sandbox = common::start(Sandbox::builder().claims_per_beneficiary(3)).await;
     let bb = BlueButton::new(common::config(&sandbox, ApiVersion::V1)).unwrap();
     let beneficiary = common::connect(&bb).await;
@@ -212,8 +212,11 @@ async fn v1_serves_json_and_refuses_typed_results() {
     assert!(
         matches!(
             error,
-            Error::UntypedVersion {
+            Error::WrongFhirVersion {
                 operation: Operation::Search("ExplanationOfBenefit"),
+                needs: bluebutton::FhirVersion::R4,
+                serves: bluebutton::FhirVersion::Stu3,
+                instead: "bluebutton::stu3::Bundle",
                 ..
             }
         ),

@@ -9,6 +9,7 @@ use bluebutton_auth::{
     CallbackQuery, CsrfToken, MAX_CALLBACK_QUERY_BYTES, ScreenedRequest, screen_callback_request,
 };
 use bluebutton_config::{Config, ConfigError, ConfigLoader, MAX_CONFIG_FILE_BYTES};
+use bluebutton_fhir::bluebutton::prelude::*;
 use bluebutton_fhir::{
     Bundle, Coverage, ExplanationOfBenefit, Patient, Resource, Validate as _, from_json_slice,
     from_json_str, to_json_string,

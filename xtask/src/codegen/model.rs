@@ -1,4 +1,4 @@
-//! Reading FHIR R4 StructureDefinitions into the model that the emitter turns into Rust.
+//! Reading FHIR StructureDefinitions (of any release) into the model that the emitter turns into Rust.
 //!
 //! Starting from the supported resources, element types are walked transitively; only reachable
 //! datatypes are generated. Backbone elements become their own structs, `[x]` elements become choice
@@ -9,22 +9,6 @@ use std::fs;
 use std::path::Path;
 
 use serde_json::Value;
-
-/// The resources that get typed models (everything else is kept as JSON in `Resource::Other`).
-pub(crate) const RESOURCES: &[&str] = &[
-    "Bundle",
-    "CapabilityStatement",
-    "Coverage",
-    "ExplanationOfBenefit",
-    "Observation",
-    "OperationOutcome",
-    "Organization",
-    "Parameters",
-    "Patient",
-    "Practitioner",
-    "PractitionerRole",
-    "RelatedPerson",
-];
 
 /// Datatypes generated even when no supported element names them (primitive-element extensions use `Element`).
 const EXTRA_ROOTS: &[&str] = &["Element"];
@@ -112,6 +96,8 @@ pub(crate) struct StructDef {
 #[derive(Debug)]
 pub(crate) struct Model {
     pub(crate) structs: Vec<StructDef>,
+    /// The resources with typed models, in `Resource` enum order.
+    pub(crate) resources: Vec<String>,
 }
 
 /// A loaded StructureDefinition: its elements and metadata.
@@ -238,8 +224,8 @@ fn first_line(text: &str) -> String {
     text.lines().next().unwrap_or_default().trim().to_owned()
 }
 
-/// Builds the model from the definitions in `dir`.
-pub(crate) fn build(dir: &Path) -> Result<Model, String> {
+/// Builds the model of `resources` (and everything they reach) from the definitions in `dir`.
+pub(crate) fn build(dir: &Path, resources: &[&str]) -> Result<Model, String> {
     let defs = load(dir)?;
     let mut builder = Builder {
         defs: &defs,
@@ -247,7 +233,7 @@ pub(crate) fn build(dir: &Path) -> Result<Model, String> {
         queue: VecDeque::new(),
         seen: BTreeSet::new(),
     };
-    for root in RESOURCES.iter().chain(EXTRA_ROOTS) {
+    for root in resources.iter().chain(EXTRA_ROOTS) {
         builder.want(root);
     }
     while let Some(ty) = builder.queue.pop_front() {
@@ -255,6 +241,7 @@ pub(crate) fn build(dir: &Path) -> Result<Model, String> {
     }
     let mut model = Model {
         structs: builder.structs,
+        resources: resources.iter().map(|r| (*r).to_owned()).collect(),
     };
     mark_boxes(&mut model);
     share_identical_choices(&mut model);
@@ -407,10 +394,14 @@ impl Builder<'_> {
             }
             Shape::Single(FieldType::Object(backbone_name(target)))
         } else {
-            let types: Vec<&Value> = element["type"]
-                .as_array()
-                .map(|t| t.iter().collect())
-                .unwrap_or_default();
+            // STU3 repeats a type once per target profile (`Reference` to Patient, to Group...);
+            // the JSON shape depends on the type code only.
+            let mut types: Vec<&Value> = Vec::new();
+            for t in element["type"].as_array().into_iter().flatten() {
+                if !types.iter().any(|seen| seen["code"] == t["code"]) {
+                    types.push(t);
+                }
+            }
             if let Some(prefix) = name.strip_suffix("[x]") {
                 let owner = path.rsplit_once('.').map(|(p, _)| p).unwrap_or_default();
                 let enum_name = backbone_name(owner) + &pascal(prefix);
@@ -550,14 +541,15 @@ mod tests {
 
     #[test]
     fn the_r4_definitions_give_the_expected_model() {
-        let dir = crate::codegen::default_definitions();
+        let release = &crate::codegen::R4;
+        let dir = release.default_definitions();
         if !dir.is_dir() {
             println!("skipped: definitions not found at {}", dir.display());
             return;
         }
-        let model = build(&dir).expect("the R4 definitions build");
+        let model = build(&dir, release.resources).expect("the R4 definitions build");
         let find = |name: &str| model.structs.iter().find(|s| s.name == name);
-        for resource in RESOURCES {
+        for resource in release.resources {
             assert!(find(resource).is_some(), "{resource} is generated");
         }
         // contentReference reuses the referenced backbone struct.
@@ -579,5 +571,35 @@ mod tests {
         );
         // Unreachable resources are not generated.
         assert!(find("Claim").is_none());
+    }
+
+    #[test]
+    fn the_stu3_definitions_give_the_stu3_shapes() {
+        let release = &crate::codegen::STU3;
+        let dir = release.default_definitions();
+        if !dir.is_dir() {
+            println!("skipped: definitions not found at {}", dir.display());
+            return;
+        }
+        let model = build(&dir, release.resources).expect("the STU3 definitions build");
+        let find = |name: &str| model.structs.iter().find(|s| s.name == name);
+        for resource in release.resources {
+            assert!(find(resource).is_some(), "{resource} is generated");
+        }
+        let field = |owner: &str, json: &str| {
+            find(owner)
+                .and_then(|s| s.fields.iter().find(|f| f.json == json))
+                .cloned()
+        };
+        // STU3 shapes: one `insurance` object, `item.service`, `totalCost`; no R4 `productOrService`.
+        let insurance = field("ExplanationOfBenefit", "insurance").expect("insurance");
+        assert!(!insurance.many, "STU3 insurance is one object");
+        assert!(field("ExplanationOfBenefitItem", "service").is_some());
+        assert!(field("ExplanationOfBenefitItem", "productOrService").is_none());
+        assert!(field("ExplanationOfBenefit", "totalCost").is_some());
+        // A Reference to several target types is one Reference field.
+        let subject = field("Observation", "subject").expect("Observation.subject");
+        assert!(matches!(&subject.shape,
+            Shape::Single(FieldType::Object(name)) if name == "Reference"));
     }
 }

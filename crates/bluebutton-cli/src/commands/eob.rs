@@ -1,6 +1,7 @@
 //! `eob`: the ExplanationOfBenefit search as one Bundle (JSON), one claim per line (NDJSON) or
 //! one row per claim line item (CSV). JSON and NDJSON are written from the bytes received,
-//! without a typed tree; CSV parses each claim with the typed models.
+//! without a typed tree; CSV parses each claim with the typed models of the served FHIR release
+//! (STU3 on v1, R4 on v2/v3).
 
 use std::io::{BufWriter, Write};
 
@@ -80,7 +81,7 @@ pub(crate) async fn run(cli: &Cli, args: &EobArgs) -> Result<Exit, CliError> {
             out.flush()?;
         }
         EobFormat::Csv => {
-            let mut csv = LineItemWriter::new(out)?;
+            let mut csv = LineItemWriter::new(out, context.client.fhir_version())?;
             while let Some(page) = pages.next_page().await? {
                 for resource in page.resources() {
                     csv.write_json(resource)?;

@@ -4,13 +4,15 @@
 //! Files: `Patient.ndjson`, `Coverage.ndjson`, and `ExplanationOfBenefit.ndjson` (or, with
 //! `--format csv`, `ExplanationOfBenefit.csv` of line items). Each file is written under a
 //! temporary name and renamed when complete, so a failed export leaves no complete-looking file.
-//! A login without demographic scopes exports no Patient (a warning says so).
+//! A login without demographic scopes exports no Patient (a warning says so). Patient and Coverage
+//! are read with the typed models of the served FHIR release (STU3 on v1, R4 on v2/v3), through
+//! the release-independent views, so the same code exports every API version.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use bluebutton::Error as ApiError;
+use bluebutton::{Beneficiary, BundleView, Error as ApiError, FhirVersion, Page, stu3};
 use futures_util::TryStreamExt;
 
 use crate::cli::{Cli, ExportArgs, ExportFormat};
@@ -116,31 +118,16 @@ pub(crate) async fn run(cli: &Cli, args: &ExportArgs) -> Result<Exit, CliError> 
     std::fs::create_dir_all(&args.out).map_err(CliError::io(&args.out))?;
     let beneficiary = context.beneficiary();
     let mut summary = Summary::default();
-
-    match beneficiary.patient().first::<bluebutton::Bundle>().await {
-        Ok(bundle) => {
-            let mut file = OutputFile::create(&args.out, "Patient.ndjson")?;
-            let mut count = 0;
-            for patient in bundle.patients() {
-                write_resource(&mut file, patient)?;
-                count += 1;
-            }
-            file.commit()?;
-            summary.patients = Some(count);
+    let release = context.client.fhir_version();
+    match release {
+        FhirVersion::Stu3 => {
+            export_demographics::<stu3::Bundle>(&beneficiary, &args.out, &mut summary).await?;
         }
-        Err(ApiError::ScopeNotGranted { .. }) => {
-            eprintln!("warning: no Patient exported: this login did not share demographic data");
+        _ => {
+            export_demographics::<bluebutton::Bundle>(&beneficiary, &args.out, &mut summary)
+                .await?;
         }
-        Err(error) => return Err(error.into()),
     }
-
-    let mut file = OutputFile::create(&args.out, "Coverage.ndjson")?;
-    let mut coverages = beneficiary.coverage().resources();
-    while let Some(coverage) = coverages.try_next().await? {
-        write_resource(&mut file, &coverage)?;
-        summary.coverages += 1;
-    }
-    file.commit()?;
 
     let search = beneficiary
         .explanation_of_benefit()
@@ -168,7 +155,7 @@ pub(crate) async fn run(cli: &Cli, args: &ExportArgs) -> Result<Exit, CliError> 
         }
         ExportFormat::Csv => {
             let mut file = OutputFile::create(&args.out, "ExplanationOfBenefit.csv")?;
-            let mut csv = LineItemWriter::new(file.writer()?)?;
+            let mut csv = LineItemWriter::new(file.writer()?, release)?;
             while let Some(page) = pages.next_page().await? {
                 if pages.fetched() == 1
                     && let Some(total) = page.total()
@@ -193,6 +180,47 @@ pub(crate) async fn run(cli: &Cli, args: &ExportArgs) -> Result<Exit, CliError> 
     writeln!(out, "{}", render_summary(&summary, &args.out))?;
     out.flush()?;
     Ok(Exit::Success)
+}
+
+/// Writes `Patient.ndjson` (unless demographics were not shared) and `Coverage.ndjson`, reading
+/// the pages as `B`, the served release's Bundle.
+async fn export_demographics<B>(
+    beneficiary: &Beneficiary,
+    dir: &Path,
+    summary: &mut Summary,
+) -> Result<(), CliError>
+where
+    B: Page + BundleView,
+    B::Patient: serde::Serialize,
+    B::Coverage: serde::Serialize,
+{
+    match beneficiary.patient().first::<B>().await {
+        Ok(bundle) => {
+            let mut file = OutputFile::create(dir, "Patient.ndjson")?;
+            let mut count = 0;
+            for patient in bundle.patients() {
+                write_resource(&mut file, patient)?;
+                count += 1;
+            }
+            file.commit()?;
+            summary.patients = Some(count);
+        }
+        Err(ApiError::ScopeNotGranted { .. }) => {
+            eprintln!("warning: no Patient exported: this login did not share demographic data");
+        }
+        Err(error) => return Err(error.into()),
+    }
+
+    let mut file = OutputFile::create(dir, "Coverage.ndjson")?;
+    let mut pages = beneficiary.coverage().pages::<B>();
+    while let Some(page) = pages.try_next().await? {
+        for coverage in page.coverages() {
+            write_resource(&mut file, coverage)?;
+            summary.coverages += 1;
+        }
+    }
+    file.commit()?;
+    Ok(())
 }
 
 fn render_summary(summary: &Summary, dir: &Path) -> String {

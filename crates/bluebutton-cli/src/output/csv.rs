@@ -1,21 +1,24 @@
 //! CSV of claim line items: one row per ExplanationOfBenefit `item`, with the claim's id, type,
-//! service dates, product/service code, description and submitted/allowed/paid amounts.
+//! use (claim or prior authorization), service dates, product/service code, description and
+//! submitted/allowed/paid amounts.
 //!
-//! A claim without any line gets one row with an empty `line` and the claim's totals, so every
-//! claim appears. Amounts keep the exact decimal text the server sent.
+//! Written once against [`ClaimView`], for the FHIR R4 claims of API v2/v3 and the STU3 claims
+//! of v1 alike. A claim without any line gets one row with an empty `line` and the claim's totals,
+//! so every claim appears. Amounts keep the exact decimal text the server sent.
 
 use std::io::Write;
 
-use bluebutton::ExplanationOfBenefit;
+use bluebutton::{ClaimView, FhirVersion, stu3};
 use bluebutton_fhir::{Decimal, Resource};
 
 use crate::error::CliError;
 
 /// The header row.
-pub(crate) const HEADER: [&str; 12] = [
+pub(crate) const HEADER: [&str; 13] = [
     "eob_id",
     "claim_id",
     "claim_type",
+    "use",
     "line",
     "service_start",
     "service_end",
@@ -31,6 +34,8 @@ pub(crate) const HEADER: [&str; 12] = [
 pub(crate) struct LineItemWriter<W: Write> {
     csv: csv::Writer<W>,
     rows: u64,
+    /// The FHIR release the resources are read as.
+    release: FhirVersion,
 }
 
 fn date(d: Option<time::Date>) -> String {
@@ -43,11 +48,15 @@ fn amount(d: Option<&Decimal>) -> &str {
 }
 
 impl<W: Write> LineItemWriter<W> {
-    /// Starts the CSV with its header row.
-    pub(crate) fn new(out: W) -> Result<Self, CliError> {
+    /// Starts the CSV with its header row; resources are read as FHIR `release`.
+    pub(crate) fn new(out: W, release: FhirVersion) -> Result<Self, CliError> {
         let mut csv = csv::Writer::from_writer(out);
         csv.write_record(HEADER)?;
-        Ok(LineItemWriter { csv, rows: 0 })
+        Ok(LineItemWriter {
+            csv,
+            rows: 0,
+            release,
+        })
     }
 
     /// Rows written, header excluded.
@@ -58,22 +67,35 @@ impl<W: Write> LineItemWriter<W> {
     /// Parses one resource's JSON and writes its rows (resources other than
     /// ExplanationOfBenefit are skipped). Returns the number of rows written.
     pub(crate) fn write_json(&mut self, json: &str) -> Result<u64, CliError> {
-        let resource: Resource =
-            bluebutton_fhir::from_json_str(json).map_err(|source| CliError::Resource {
-                what: "ExplanationOfBenefit",
-                source,
-            })?;
-        match resource.as_explanation_of_benefit() {
-            Some(eob) => self.write_eob(eob),
-            None => Ok(0),
+        let error = |source| CliError::Resource {
+            what: "ExplanationOfBenefit",
+            source,
+        };
+        match self.release {
+            FhirVersion::Stu3 => {
+                let resource: stu3::Resource =
+                    bluebutton_fhir::from_json_str(json).map_err(error)?;
+                match resource.as_explanation_of_benefit() {
+                    Some(eob) => self.write_eob(eob),
+                    None => Ok(0),
+                }
+            }
+            _ => {
+                let resource: Resource = bluebutton_fhir::from_json_str(json).map_err(error)?;
+                match resource.as_explanation_of_benefit() {
+                    Some(eob) => self.write_eob(eob),
+                    None => Ok(0),
+                }
+            }
         }
     }
 
-    /// Writes the rows of one claim. Returns the number of rows written.
-    pub(crate) fn write_eob(&mut self, eob: &ExplanationOfBenefit) -> Result<u64, CliError> {
-        let id = eob.id.as_deref().unwrap_or_default();
+    /// Writes the rows of one claim of any release. Returns the number of rows written.
+    pub(crate) fn write_eob<E: ClaimView>(&mut self, eob: &E) -> Result<u64, CliError> {
+        let id = eob.eob_id().unwrap_or_default();
         let claim_id = eob.claim_id().unwrap_or_default();
         let claim_type = eob.claim_type().map(|t| t.as_str()).unwrap_or_default();
+        let claim_use = eob.claim_use().code();
         let (claim_start, claim_end) = eob.billable_period_dates();
         let lines = eob.line_items();
         if lines.is_empty() {
@@ -83,6 +105,7 @@ impl<W: Write> LineItemWriter<W> {
                 id,
                 claim_id,
                 claim_type,
+                claim_use,
                 "",
                 &date(start),
                 &date(end),
@@ -96,23 +119,18 @@ impl<W: Write> LineItemWriter<W> {
             self.rows += 1;
             return Ok(1);
         }
-        for (item, line) in eob.item.iter().zip(&lines) {
-            let product = item.product_or_service.as_ref();
-            let coding = product.and_then(|p| p.coding.iter().find(|c| c.code.is_some()));
-            let description = coding
-                .and_then(|c| c.display.as_deref())
-                .or_else(|| product.and_then(|p| p.text.as_deref()))
-                .unwrap_or_default();
+        for line in &lines {
             self.csv.write_record([
                 id,
                 claim_id,
                 claim_type,
+                claim_use,
                 &line.sequence.map(|s| s.to_string()).unwrap_or_default(),
                 &date(line.service_start.or(claim_start)),
                 &date(line.service_end.or(claim_end)),
-                coding.and_then(|c| c.system.as_deref()).unwrap_or_default(),
-                coding.and_then(|c| c.code.as_deref()).unwrap_or_default(),
-                description,
+                line.product.and_then(|p| p.system).unwrap_or_default(),
+                line.product.map(|p| p.code).unwrap_or_default(),
+                line.description.unwrap_or_default(),
                 amount(line.submitted),
                 amount(line.allowed),
                 amount(line.paid),
@@ -145,7 +163,11 @@ mod tests {
     }
 
     fn rows_of(json: &str) -> (String, u64) {
-        let mut writer = LineItemWriter::new(Vec::new()).unwrap();
+        rows_as(json, FhirVersion::R4)
+    }
+
+    fn rows_as(json: &str, release: FhirVersion) -> (String, u64) {
+        let mut writer = LineItemWriter::new(Vec::new(), release).unwrap();
         writer.write_json(json).unwrap();
         let rows = writer.rows();
         (String::from_utf8(writer.finish().unwrap()).unwrap(), rows)
@@ -168,9 +190,9 @@ mod tests {
         let (text, rows) = rows_of(eob);
         assert_eq!(rows, 2);
         insta::assert_snapshot!(text, @r#"
-        eob_id,claim_id,claim_type,line,service_start,service_end,code_system,code,description,submitted,allowed,paid
-        carrier-1,C1,carrier,1,2020-01-03,2020-01-03,https://bluebutton.cms.gov/resources/codesystem/hcpcs,99213,"Office visit, ""est""",120.50,80.00,64.10
-        carrier-1,C1,carrier,2,2020-01-02,2020-01-05,,,Lab,,,
+        eob_id,claim_id,claim_type,use,line,service_start,service_end,code_system,code,description,submitted,allowed,paid
+        carrier-1,C1,carrier,claim,1,2020-01-03,2020-01-03,https://bluebutton.cms.gov/resources/codesystem/hcpcs,99213,"Office visit, ""est""",120.50,80.00,64.10
+        carrier-1,C1,carrier,claim,2,2020-01-02,2020-01-05,,,Lab,,,
         "#);
     }
 
@@ -180,7 +202,37 @@ mod tests {
             r#"{"resourceType":"ExplanationOfBenefit","id":"x","payment":{"amount":{"value":7.5}}}"#,
         );
         assert_eq!(rows, 1);
-        assert_eq!(text.lines().nth(1), Some("x,,,,,,,,,,,7.5"));
+        assert_eq!(text.lines().nth(1), Some("x,,,claim,,,,,,,,,7.5"));
+    }
+
+    #[test]
+    fn prior_authorizations_are_marked_in_the_use_column() {
+        let (text, _) = rows_of(
+            r#"{"resourceType":"ExplanationOfBenefit","id":"pa","use":"preauthorization","item":[{"sequence":1}]}"#,
+        );
+        assert_eq!(text.lines().nth(1), Some("pa,,,preauthorization,1,,,,,,,,"));
+    }
+
+    #[test]
+    fn stu3_claims_read_their_service_and_adjudication_codes() {
+        let eob = r#"{"resourceType":"ExplanationOfBenefit","id":"pde-1",
+          "identifier":[{"system":"https://bluebutton.cms.gov/resources/variables/pde_id","value":"89"}],
+          "type":{"coding":[{"system":"https://bluebutton.cms.gov/resources/codesystem/eob-type","code":"PDE"}]},
+          "insurance":{"coverage":{"reference":"Coverage/part-d-1"}},
+          "item":[{"sequence":1,"service":{"coding":[{"system":"http://hl7.org/fhir/sid/ndc","code":"000000000","display":"Water"}]},
+            "servicedDate":"2015-05-12",
+            "adjudication":[{"category":{"coding":[{"system":"https://bluebutton.cms.gov/resources/codesystem/adjudication","code":"https://bluebutton.cms.gov/resources/variables/cvrd_d_plan_pd_amt"}]},"amount":{"value":126.99,"system":"urn:iso:std:iso:4217","code":"USD"}},
+                            {"category":{"coding":[{"system":"https://bluebutton.cms.gov/resources/codesystem/adjudication","code":"https://bluebutton.cms.gov/resources/variables/tot_rx_cst_amt"}]},"amount":{"value":550.0}}]}]}"#;
+        let (text, rows) = rows_as(eob, FhirVersion::Stu3);
+        assert_eq!(rows, 1);
+        assert_eq!(
+            text.lines().nth(1),
+            Some(
+                "pde-1,89,pde,claim,1,2015-05-12,2015-05-12,http://hl7.org/fhir/sid/ndc,000000000,Water,550.0,,126.99"
+            )
+        );
+        let mut r4 = LineItemWriter::new(Vec::new(), FhirVersion::R4).unwrap();
+        assert!(r4.write_json(eob).is_err(), "STU3 is not read as R4");
     }
 
     #[test]
@@ -202,7 +254,7 @@ mod tests {
             println!("skipped: ../shared/fixtures/sandbox/v2-eob-pages not found");
             return;
         }
-        let mut writer = LineItemWriter::new(Vec::new()).unwrap();
+        let mut writer = LineItemWriter::new(Vec::new(), FhirVersion::R4).unwrap();
         let mut expected_rows = 0;
         for page in &pages {
             let bundle: serde_json::Value = serde_json::from_str(page).unwrap();
@@ -229,7 +281,7 @@ mod tests {
         assert!(
             records
                 .iter()
-                .any(|r| !r[7].is_empty() && !r[11].is_empty()),
+                .any(|r| !r[8].is_empty() && !r[12].is_empty()),
             "some rows carry a code and a paid amount"
         );
     }

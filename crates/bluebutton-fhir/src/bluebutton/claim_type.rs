@@ -3,8 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::bluebutton::systems::EOB_TYPE;
-use crate::{ExplanationOfBenefit, FhirError};
+use crate::FhirError;
+use crate::bluebutton::ClaimView;
 
 /// The eight Blue Button claim types (the `type` search parameter of the EOB endpoint).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -69,15 +69,11 @@ impl ClaimType {
         }
     }
 
-    /// The claim type of an EOB, from its `type` coding in the Blue Button `eob-type` system
-    /// (never from `meta.profile`, which BFD sets inconsistently).
-    pub fn of(eob: &ExplanationOfBenefit) -> Option<ClaimType> {
-        eob.type_
-            .as_ref()?
-            .coding
-            .iter()
-            .filter(|c| c.system.as_deref() == Some(EOB_TYPE))
-            .find_map(|c| c.code.as_deref()?.parse().ok())
+    /// The claim type of an EOB of any release, from its `type` coding in the Blue Button
+    /// `eob-type` system (never from `meta.profile`, which BFD sets inconsistently); the same as
+    /// [`ClaimView::claim_type`].
+    pub fn of<E: ClaimView>(eob: &E) -> Option<ClaimType> {
+        eob.claim_type()
     }
 }
 

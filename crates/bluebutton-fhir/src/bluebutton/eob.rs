@@ -1,24 +1,30 @@
-//! ExplanationOfBenefit helpers: claim type, dates, totals, diagnoses, line items, NPIs, contained resources.
+//! ExplanationOfBenefit helpers through [`ClaimView`], on the R4 and the STU3 models: claim type,
+//! use, dates, totals, diagnoses, line items, NPIs.
 //!
-//! Which codes carry which amount, as BFD v2 sends them (see the bfd/v2 fixtures):
-//! * submitted: `total[]` with the Blue Button code `.../variables/clm_tot_chrg_amt` (BFD labels it
-//!   HL7 `submitted`, or C4BB `priorpayerpaid` on carrier/DME claims) or HL7 `submitted`; for Part D the
-//!   C4BB `drugcost` total (`tot_rx_cst_amt`). On lines: HL7 `submitted` (or C4BB `drugcost`).
-//! * allowed: HL7 `eligible` (`line_alowd_chrg_amt`), only on carrier and DME lines; the EOB total is
-//!   the sum of the lines.
-//! * paid (Medicare payment): `payment.amount` (`clm_pmt_amt`); else the lines' HL7 `benefit` amounts
-//!   (`line_nch_pmt_amt`, Part D `cvrd_d_plan_pd_amt`), else C4BB `paidtoprovider`.
+//! Which codes carry which amount, as BFD sends them:
+//! * R4 (API v2/v3):
+//!   * submitted: `total[]` with the Blue Button code `.../variables/clm_tot_chrg_amt` (BFD labels it
+//!     HL7 `submitted`, or C4BB `priorpayerpaid` on carrier/DME claims) or HL7 `submitted`; for Part D
+//!     the C4BB `drugcost` total (`tot_rx_cst_amt`). On lines: HL7 `submitted` (or C4BB `drugcost`).
+//!   * allowed: HL7 `eligible` (`line_alowd_chrg_amt`), only on carrier and DME lines; the EOB total
+//!     is the sum of the lines.
+//!   * paid (Medicare payment): `payment.amount` (`clm_pmt_amt`); else the lines' HL7 `benefit`
+//!     amounts (`line_nch_pmt_amt`, Part D `cvrd_d_plan_pd_amt`), else C4BB `paidtoprovider`.
+//! * STU3 (API v1): adjudication categories are only Blue Button variable codes.
+//!   * submitted: `totalCost` (`clm_tot_chrg_amt`, institutional claims); else the sum of the lines'
+//!     `line_sbmtd_chrg_amt`, `rev_cntr_tot_chrg_amt` or Part D `tot_rx_cst_amt`.
+//!   * allowed: the sum of the lines' `line_alowd_chrg_amt` (carrier and DME).
+//!   * paid: `payment.amount`; else the sum of the lines' `line_nch_pmt_amt`,
+//!     `rev_cntr_pmt_amt_amt` (else `rev_cntr_prvdr_pmt_amt`) or Part D `cvrd_d_plan_pd_amt`.
+//!
+//! The logic shared by both releases (same element names, different Rust types) is one macro body,
+//! instantiated once per release module; only what differs (the product element, totals, `use`) is
+//! written per release.
 
-use crate::bluebutton::codes::resolve_contained;
 use crate::bluebutton::systems::{
     ADJUDICATION, C4BB_ADJUDICATION, HCPCS, HL7_ADJUDICATION, NDC, NPI, variable_url,
 };
-use crate::{
-    ClaimType, CodeableConcept, Decimal, ExplanationOfBenefit,
-    ExplanationOfBenefitDiagnosisDiagnosis, ExplanationOfBenefitItem,
-    ExplanationOfBenefitItemAdjudication, ExplanationOfBenefitItemServiced, Identifier,
-    Organization, Reference, Resource,
-};
+use crate::{ClaimType, Decimal};
 
 /// Claim-level amounts: what was billed, allowed and paid.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -48,16 +54,30 @@ pub struct DiagnosisCode<'a> {
     pub kind: Option<&'a str>,
 }
 
+/// The coded product or service of a claim line (its first coding with a code).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ProductCode<'a> {
+    /// The code system, e.g. the Blue Button HCPCS system or NDC.
+    pub system: Option<&'a str>,
+    /// The code.
+    pub code: &'a str,
+}
+
 /// One claim line with its procedure/drug codes and amounts.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct LineItem<'a> {
     /// `item.sequence`.
     pub sequence: Option<i64>,
-    /// HCPCS/CPT code of `productOrService`.
+    /// HCPCS/CPT code of the product or service.
     pub hcpcs: Option<&'a str>,
-    /// National Drug Code (a `productOrService` coding or its `ndc` extension).
+    /// National Drug Code (a product coding or its `ndc` extension).
     pub ndc: Option<&'a str>,
+    /// The first coded product or service (R4 `productOrService`, STU3 `service`).
+    pub product: Option<ProductCode<'a>>,
+    /// The product's display text, else the concept's `text`.
+    pub description: Option<&'a str>,
     /// Procedure modifiers (`item.modifier` codes).
     pub modifiers: Vec<&'a str>,
     /// `item.quantity.value`.
@@ -66,39 +86,167 @@ pub struct LineItem<'a> {
     pub service_start: Option<time::Date>,
     /// Last date of service.
     pub service_end: Option<time::Date>,
-    /// Submitted charge (HL7 `submitted`, or C4BB `drugcost`).
+    /// Submitted charge.
     pub submitted: Option<&'a Decimal>,
-    /// Allowed amount (HL7 `eligible`).
+    /// Allowed amount.
     pub allowed: Option<&'a Decimal>,
-    /// Paid amount (HL7 `benefit`, else C4BB `paidtoprovider`).
+    /// Paid amount.
     pub paid: Option<&'a Decimal>,
 }
 
-fn category_is(category: Option<&CodeableConcept>, system: &str, code: &str) -> bool {
-    category.is_some_and(|c| c.has(system, code))
+/// What an ExplanationOfBenefit is for (R4 `ExplanationOfBenefit.use`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ClaimUse {
+    /// `claim`: an adjudicated claim (every STU3 EOB, which has no `use`).
+    Claim,
+    /// `preauthorization`: a prior authorization, served alongside claims on v3.
+    Preauthorization,
+    /// `predetermination`: a pre-determination of benefits.
+    Predetermination,
 }
 
-fn amount_of<'a>(
-    adjudications: &'a [ExplanationOfBenefitItemAdjudication],
-    categories: &[(&str, &str)],
-) -> Option<&'a Decimal> {
-    categories.iter().find_map(|(system, code)| {
-        adjudications
-            .iter()
-            .find(|a| category_is(a.category.as_ref(), system, code))
-            .and_then(|a| a.amount.as_ref()?.value.as_ref())
-    })
+impl ClaimUse {
+    /// The FHIR code, e.g. `preauthorization`.
+    pub fn code(self) -> &'static str {
+        match self {
+            ClaimUse::Claim => "claim",
+            ClaimUse::Preauthorization => "preauthorization",
+            ClaimUse::Predetermination => "predetermination",
+        }
+    }
+
+    /// The use of a FHIR code; an absent or unknown code reads as [`ClaimUse::Claim`].
+    pub fn from_code(code: Option<&str>) -> ClaimUse {
+        match code {
+            Some("preauthorization") => ClaimUse::Preauthorization,
+            Some("predetermination") => ClaimUse::Predetermination,
+            _ => ClaimUse::Claim,
+        }
+    }
 }
 
-const SUBMITTED: &[(&str, &str)] = &[
-    (HL7_ADJUDICATION, "submitted"),
-    (C4BB_ADJUDICATION, "drugcost"),
-];
-const ALLOWED: &[(&str, &str)] = &[(HL7_ADJUDICATION, "eligible")];
-const PAID: &[(&str, &str)] = &[
-    (HL7_ADJUDICATION, "benefit"),
-    (C4BB_ADJUDICATION, "paidtoprovider"),
-];
+/// The Blue Button view of an ExplanationOfBenefit, for the R4 ([`crate::ExplanationOfBenefit`])
+/// and the STU3 ([`crate::stu3::ExplanationOfBenefit`]) model alike: code written against it reads
+/// claims of every API version.
+///
+/// ```
+/// use bluebutton_fhir::bluebutton::ClaimView;
+///
+/// fn paid<E: ClaimView>(claims: &[E]) -> Vec<Option<String>> {
+///     claims.iter().map(|c| c.totals().paid.map(|d| d.to_string())).collect()
+/// }
+/// let r4: bluebutton_fhir::ExplanationOfBenefit =
+///     bluebutton_fhir::from_json_str(r#"{"resourceType":"ExplanationOfBenefit","payment":{"amount":{"value":7.50}}}"#)?;
+/// let stu3: bluebutton_fhir::stu3::ExplanationOfBenefit =
+///     bluebutton_fhir::from_json_str(r#"{"resourceType":"ExplanationOfBenefit","payment":{"amount":{"value":7.50}}}"#)?;
+/// assert_eq!(paid(&[r4]), paid(&[stu3]));
+/// # Ok::<(), bluebutton_fhir::FhirError>(())
+/// ```
+pub trait ClaimView {
+    /// The resource id, e.g. `carrier-9991831999`.
+    fn eob_id(&self) -> Option<&str>;
+
+    /// The Blue Button claim type, from the `eob-type` coding of `type` (never from `meta.profile`,
+    /// which BFD sets inconsistently).
+    fn claim_type(&self) -> Option<ClaimType>;
+
+    /// What the EOB is for: a claim or a prior authorization (STU3 EOBs are always claims).
+    fn claim_use(&self) -> ClaimUse;
+
+    /// Whether this is a prior authorization rather than an adjudicated claim.
+    fn is_prior_authorization(&self) -> bool {
+        self.claim_use() == ClaimUse::Preauthorization
+    }
+
+    /// The claim id (`clm_id`, or `pde_id` for Part D).
+    fn claim_id(&self) -> Option<&str>;
+
+    /// Start and end of the billable period (each `None` when absent or not given to the day).
+    fn billable_period_dates(&self) -> (Option<time::Date>, Option<time::Date>);
+
+    /// The first and last dates of service over all lines, else the billable period.
+    fn service_dates(&self) -> (Option<time::Date>, Option<time::Date>) {
+        let lines = self.line_items();
+        let start = lines.iter().filter_map(|l| l.service_start).min();
+        let end = lines.iter().filter_map(|l| l.service_end).max();
+        if start.is_none() && end.is_none() {
+            self.billable_period_dates()
+        } else {
+            (start, end)
+        }
+    }
+
+    /// Submitted, allowed and paid totals (see the module documentation for the codes used).
+    fn totals(&self) -> EobTotals;
+
+    /// The diagnosis codes (first coding of each `diagnosisCodeableConcept`), in order.
+    fn diagnosis_codes(&self) -> Vec<DiagnosisCode<'_>>;
+
+    /// The claim lines with their codes and amounts.
+    fn line_items(&self) -> Vec<LineItem<'_>>;
+
+    /// Every provider NPI named by the claim (billing provider, care team, contained resources), deduplicated.
+    fn provider_npis(&self) -> Vec<&str>;
+}
+
+/// Adjudication categories `(system, code)` for each amount of a line, in order of preference.
+struct Categories {
+    submitted: &'static [(&'static str, &'static str)],
+    allowed: &'static [(&'static str, &'static str)],
+    paid: &'static [(&'static str, &'static str)],
+}
+
+const R4_CATEGORIES: Categories = Categories {
+    submitted: &[
+        (HL7_ADJUDICATION, "submitted"),
+        (C4BB_ADJUDICATION, "drugcost"),
+    ],
+    allowed: &[(HL7_ADJUDICATION, "eligible")],
+    paid: &[
+        (HL7_ADJUDICATION, "benefit"),
+        (C4BB_ADJUDICATION, "paidtoprovider"),
+    ],
+};
+
+const STU3_CATEGORIES: Categories = Categories {
+    submitted: &[
+        (
+            ADJUDICATION,
+            "https://bluebutton.cms.gov/resources/variables/line_sbmtd_chrg_amt",
+        ),
+        (
+            ADJUDICATION,
+            "https://bluebutton.cms.gov/resources/variables/rev_cntr_tot_chrg_amt",
+        ),
+        (
+            ADJUDICATION,
+            "https://bluebutton.cms.gov/resources/variables/tot_rx_cst_amt",
+        ),
+    ],
+    allowed: &[(
+        ADJUDICATION,
+        "https://bluebutton.cms.gov/resources/variables/line_alowd_chrg_amt",
+    )],
+    paid: &[
+        (
+            ADJUDICATION,
+            "https://bluebutton.cms.gov/resources/variables/line_nch_pmt_amt",
+        ),
+        (
+            ADJUDICATION,
+            "https://bluebutton.cms.gov/resources/variables/rev_cntr_pmt_amt_amt",
+        ),
+        (
+            ADJUDICATION,
+            "https://bluebutton.cms.gov/resources/variables/rev_cntr_prvdr_pmt_amt",
+        ),
+        (
+            ADJUDICATION,
+            "https://bluebutton.cms.gov/resources/variables/cvrd_d_plan_pd_amt",
+        ),
+    ],
+};
 
 /// Sums amounts exactly (in cents); `None` when there is none or one is not a plain number.
 fn sum<'a>(amounts: impl Iterator<Item = Option<&'a Decimal>>) -> Option<Decimal> {
@@ -121,209 +269,362 @@ fn period_dates(
     )
 }
 
-fn is_npi(identifier: &Identifier) -> bool {
-    identifier.system.as_deref() == Some(NPI)
-        || identifier
-            .system
-            .as_deref()
-            .is_some_and(|s| s.ends_with("_npi_num"))
-        || identifier.has_type_code("npi")
-}
-
-impl ExplanationOfBenefit {
-    /// The Blue Button claim type (see [`ClaimType::of`]).
-    pub fn claim_type(&self) -> Option<ClaimType> {
-        ClaimType::of(self)
-    }
-
-    /// The claim id (`clm_id`, or `pde_id` for Part D).
-    pub fn claim_id(&self) -> Option<&str> {
-        let clm = variable_url("clm_id");
-        let pde = variable_url("pde_id");
-        self.identifier
-            .iter()
-            .find(|i| matches!(i.system.as_deref(), Some(s) if s == clm || s == pde))
-            .and_then(|i| i.value.as_deref())
-    }
-
-    /// Start and end of the billable period (each `None` when absent or not given to the day).
-    pub fn billable_period_dates(&self) -> (Option<time::Date>, Option<time::Date>) {
-        match &self.billable_period {
-            Some(p) => period_dates(p.start.as_ref(), p.end.as_ref()),
-            None => (None, None),
-        }
-    }
-
-    /// The first and last dates of service over all lines (`servicedDate`/`servicedPeriod`), else the
-    /// billable period.
-    pub fn service_dates(&self) -> (Option<time::Date>, Option<time::Date>) {
-        let lines: Vec<(Option<time::Date>, Option<time::Date>)> =
-            self.item.iter().map(item_service_dates).collect();
-        let start = lines.iter().filter_map(|(s, _)| *s).min();
-        let end = lines.iter().filter_map(|(_, e)| *e).max();
-        if start.is_none() && end.is_none() {
-            self.billable_period_dates()
-        } else {
-            (start, end)
-        }
-    }
-
-    /// Submitted, allowed and paid totals (see the module documentation for the codes used).
-    pub fn totals(&self) -> EobTotals {
-        let bb_total_charge = variable_url("clm_tot_chrg_amt");
-        let submitted = self
-            .total
-            .iter()
-            .find(|t| {
-                category_is(t.category.as_ref(), ADJUDICATION, &bb_total_charge)
-                    || SUBMITTED
-                        .iter()
-                        .any(|(s, c)| category_is(t.category.as_ref(), s, c))
-            })
-            .and_then(|t| t.amount.as_ref()?.value.clone())
-            .or_else(|| {
-                sum(self
-                    .item
-                    .iter()
-                    .map(|i| amount_of(&i.adjudication, SUBMITTED)))
-            });
-        let allowed = sum(self
-            .item
-            .iter()
-            .map(|i| amount_of(&i.adjudication, ALLOWED)));
-        let paid = self
-            .payment
-            .as_ref()
-            .and_then(|p| p.amount.as_ref()?.value.clone())
-            .or_else(|| sum(self.item.iter().map(|i| amount_of(&i.adjudication, PAID))));
-        EobTotals {
-            submitted,
-            allowed,
-            paid,
-        }
-    }
-
-    /// The diagnosis codes (first coding of each `diagnosisCodeableConcept`), in order.
-    pub fn diagnosis_codes(&self) -> Vec<DiagnosisCode<'_>> {
-        self.diagnosis
-            .iter()
-            .filter_map(|d| {
-                let ExplanationOfBenefitDiagnosisDiagnosis::CodeableConcept(concept) =
-                    d.diagnosis.as_ref()?
-                else {
-                    return None;
-                };
-                let coding = concept.coding.iter().find(|c| c.code.is_some())?;
-                Some(DiagnosisCode {
-                    sequence: d.sequence,
-                    system: coding.system.as_deref(),
-                    code: coding.code.as_deref()?,
-                    display: coding.display.as_deref(),
-                    kind: d
-                        .type_
-                        .iter()
-                        .flat_map(|t| &t.coding)
-                        .find_map(|c| c.code.as_deref()),
-                })
-            })
-            .collect()
-    }
-
-    /// The claim lines with their codes and amounts.
-    pub fn line_items(&self) -> Vec<LineItem<'_>> {
-        self.item.iter().map(line_item).collect()
-    }
-
-    /// Every provider NPI named by the claim (billing provider, care team, contained resources), deduplicated.
-    pub fn provider_npis(&self) -> Vec<&str> {
-        let mut npis: Vec<&str> = Vec::new();
-        push_npi(
-            &mut npis,
-            self.provider.as_ref().and_then(|p| p.identifier.as_deref()),
-        );
-        for member in &self.care_team {
-            push_npi(
-                &mut npis,
-                member
-                    .provider
-                    .as_ref()
-                    .and_then(|p| p.identifier.as_deref()),
-            );
-        }
-        for resource in &self.contained {
-            let identifiers = match resource {
-                Resource::Organization(o) => &o.identifier,
-                Resource::Practitioner(p) => &p.identifier,
-                _ => continue,
-            };
-            for identifier in identifiers {
-                push_npi(&mut npis, Some(identifier));
-            }
-        }
-        npis
-    }
-
-    /// The contained resource a local reference (`#id`) points to.
-    pub fn resolve(&self, reference: &Reference) -> Option<&Resource> {
-        resolve_contained(&self.contained, reference.reference.as_deref()?)
-    }
-
-    /// The billing provider organization, when `provider` points to a contained Organization.
-    pub fn provider_organization(&self) -> Option<&Organization> {
-        self.resolve(self.provider.as_ref()?)?.as_organization()
-    }
-}
-
-fn push_npi<'a>(npis: &mut Vec<&'a str>, identifier: Option<&'a Identifier>) {
-    if let Some(value) = identifier
-        .filter(|i| is_npi(i))
-        .and_then(|i| i.value.as_deref())
+fn push_npi<'a>(npis: &mut Vec<&'a str>, npi: Option<&'a str>) {
+    if let Some(value) = npi
         && !npis.contains(&value)
     {
         npis.push(value);
     }
 }
 
-fn item_service_dates(item: &ExplanationOfBenefitItem) -> (Option<time::Date>, Option<time::Date>) {
-    match &item.serviced {
-        Some(ExplanationOfBenefitItemServiced::Date(d)) => {
-            let date = d.to_date();
-            (date, date)
+/// The helpers whose elements have the same names in every release, for the release module in
+/// scope as `fhir` (`item` is the element holding a line's product: R4 `productOrService`, STU3
+/// `service`).
+macro_rules! shared_claim_helpers {
+    (product: $product:ident, categories: $categories:expr) => {
+        use fhir::{
+            CodeableConcept, ExplanationOfBenefit, ExplanationOfBenefitDiagnosisDiagnosis,
+            ExplanationOfBenefitItem, ExplanationOfBenefitItemAdjudication,
+            ExplanationOfBenefitItemServiced, Identifier, Reference, Resource,
+        };
+
+        use super::{
+            Categories, ClaimType, Decimal, DiagnosisCode, EobTotals, HCPCS, LineItem, NDC, NPI,
+            ProductCode, period_dates, push_npi, sum, variable_url,
+        };
+        use crate::bluebutton::systems::EOB_TYPE;
+
+        const CATEGORIES: Categories = $categories;
+
+        fn amount_of<'a>(
+            adjudications: &'a [ExplanationOfBenefitItemAdjudication],
+            categories: &[(&str, &str)],
+        ) -> Option<&'a Decimal> {
+            categories.iter().find_map(|(system, code)| {
+                adjudications
+                    .iter()
+                    .find(|a| a.category.as_ref().is_some_and(|c| c.has(system, code)))
+                    .and_then(|a| a.amount.as_ref()?.value.as_ref())
+            })
         }
-        Some(ExplanationOfBenefitItemServiced::Period(p)) => {
-            period_dates(p.start.as_ref(), p.end.as_ref())
+
+        fn line_amounts(
+            eob: &ExplanationOfBenefit,
+            categories: &[(&str, &str)],
+        ) -> Option<Decimal> {
+            sum(eob
+                .item
+                .iter()
+                .map(|i| amount_of(&i.adjudication, categories)))
         }
-        None => (None, None),
+
+        fn npi_of(identifier: Option<&Identifier>) -> Option<&str> {
+            let identifier = identifier?;
+            let system = identifier.system.as_deref();
+            let npi = system == Some(NPI)
+                || system.is_some_and(|s| s.ends_with("_npi_num"))
+                || identifier.has_type_code("npi");
+            npi.then_some(identifier.value.as_deref()).flatten()
+        }
+
+        fn reference_npi(reference: Option<&Reference>) -> Option<&str> {
+            npi_of(reference?.identifier.as_deref())
+        }
+
+        fn claim_type(eob: &ExplanationOfBenefit) -> Option<ClaimType> {
+            eob.type_
+                .as_ref()?
+                .coding
+                .iter()
+                .filter(|c| c.system.as_deref() == Some(EOB_TYPE))
+                .find_map(|c| c.code.as_deref()?.parse().ok())
+        }
+
+        fn claim_id(eob: &ExplanationOfBenefit) -> Option<&str> {
+            let clm = variable_url("clm_id");
+            let pde = variable_url("pde_id");
+            eob.identifier
+                .iter()
+                .find(|i| matches!(i.system.as_deref(), Some(s) if s == clm || s == pde))
+                .and_then(|i| i.value.as_deref())
+        }
+
+        fn billable_period_dates(
+            eob: &ExplanationOfBenefit,
+        ) -> (Option<time::Date>, Option<time::Date>) {
+            match &eob.billable_period {
+                Some(p) => period_dates(p.start.as_ref(), p.end.as_ref()),
+                None => (None, None),
+            }
+        }
+
+        fn diagnosis_codes(eob: &ExplanationOfBenefit) -> Vec<DiagnosisCode<'_>> {
+            eob.diagnosis
+                .iter()
+                .filter_map(|d| {
+                    let ExplanationOfBenefitDiagnosisDiagnosis::CodeableConcept(concept) =
+                        d.diagnosis.as_ref()?
+                    else {
+                        return None;
+                    };
+                    let coding = concept.coding.iter().find(|c| c.code.is_some())?;
+                    Some(DiagnosisCode {
+                        sequence: d.sequence,
+                        system: coding.system.as_deref(),
+                        code: coding.code.as_deref()?,
+                        display: coding.display.as_deref(),
+                        kind: d
+                            .type_
+                            .iter()
+                            .flat_map(|t| &t.coding)
+                            .find_map(|c| c.code.as_deref()),
+                    })
+                })
+                .collect()
+        }
+
+        /// NPIs of `references` (billing provider, care team...), then of contained resources.
+        fn provider_npis<'a>(
+            references: impl Iterator<Item = Option<&'a Reference>>,
+            contained: &'a [Resource],
+        ) -> Vec<&'a str> {
+            let mut npis: Vec<&str> = Vec::new();
+            for reference in references {
+                push_npi(&mut npis, reference_npi(reference));
+            }
+            for resource in contained {
+                let identifiers = match resource {
+                    Resource::Organization(o) => &o.identifier,
+                    Resource::Practitioner(p) => &p.identifier,
+                    _ => continue,
+                };
+                for identifier in identifiers {
+                    push_npi(&mut npis, npi_of(Some(identifier)));
+                }
+            }
+            npis
+        }
+
+        fn item_service_dates(
+            item: &ExplanationOfBenefitItem,
+        ) -> (Option<time::Date>, Option<time::Date>) {
+            match &item.serviced {
+                Some(ExplanationOfBenefitItemServiced::Date(d)) => {
+                    let date = d.to_date();
+                    (date, date)
+                }
+                Some(ExplanationOfBenefitItemServiced::Period(p)) => {
+                    period_dates(p.start.as_ref(), p.end.as_ref())
+                }
+                None => (None, None),
+            }
+        }
+
+        fn line_item(item: &ExplanationOfBenefitItem) -> LineItem<'_> {
+            let hcpcs_variable = variable_url("hcpcs_cd");
+            let product: Option<&CodeableConcept> = item.$product.as_ref();
+            let hcpcs =
+                product.and_then(|p| p.code_in(HCPCS).or_else(|| p.code_in(&hcpcs_variable)));
+            let ndc = product.and_then(|p| {
+                p.code_in(NDC).or_else(|| {
+                    p.extension
+                        .iter()
+                        .find(|e| e.url.as_deref() == Some(NDC))
+                        .and_then(|e| e.value_coding()?.code.as_deref())
+                })
+            });
+            let coding = product.and_then(|p| p.coding.iter().find(|c| c.code.is_some()));
+            let (service_start, service_end) = item_service_dates(item);
+            LineItem {
+                sequence: item.sequence,
+                hcpcs,
+                ndc,
+                product: coding.and_then(|c| {
+                    Some(ProductCode {
+                        system: c.system.as_deref(),
+                        code: c.code.as_deref()?,
+                    })
+                }),
+                description: coding
+                    .and_then(|c| c.display.as_deref())
+                    .or_else(|| product.and_then(|p| p.text.as_deref())),
+                modifiers: item
+                    .modifier
+                    .iter()
+                    .filter_map(|m| m.coding.iter().find_map(|c| c.code.as_deref()))
+                    .collect(),
+                quantity: item.quantity.as_ref().and_then(|q| q.value.as_ref()),
+                service_start,
+                service_end,
+                submitted: amount_of(&item.adjudication, CATEGORIES.submitted),
+                allowed: amount_of(&item.adjudication, CATEGORIES.allowed),
+                paid: amount_of(&item.adjudication, CATEGORIES.paid),
+            }
+        }
+
+        fn line_items(eob: &ExplanationOfBenefit) -> Vec<LineItem<'_>> {
+            eob.item.iter().map(line_item).collect()
+        }
+
+        /// The totals every release computes the same way: allowed from the lines, paid from
+        /// `payment.amount` else the lines.
+        fn allowed_and_paid(eob: &ExplanationOfBenefit) -> (Option<Decimal>, Option<Decimal>) {
+            let allowed = line_amounts(eob, CATEGORIES.allowed);
+            let paid = eob
+                .payment
+                .as_ref()
+                .and_then(|p| p.amount.as_ref()?.value.clone())
+                .or_else(|| line_amounts(eob, CATEGORIES.paid));
+            (allowed, paid)
+        }
+
+        fn totals_from(eob: &ExplanationOfBenefit, submitted: Option<Decimal>) -> EobTotals {
+            let (allowed, paid) = allowed_and_paid(eob);
+            EobTotals {
+                submitted: submitted.or_else(|| line_amounts(eob, CATEGORIES.submitted)),
+                allowed,
+                paid,
+            }
+        }
+    };
+}
+
+/// The `impl ClaimView` methods that only call the shared helpers.
+macro_rules! shared_claim_view_methods {
+    () => {
+        fn eob_id(&self) -> Option<&str> {
+            self.id.as_deref()
+        }
+
+        fn claim_type(&self) -> Option<ClaimType> {
+            claim_type(self)
+        }
+
+        fn claim_id(&self) -> Option<&str> {
+            claim_id(self)
+        }
+
+        fn billable_period_dates(&self) -> (Option<time::Date>, Option<time::Date>) {
+            billable_period_dates(self)
+        }
+
+        fn diagnosis_codes(&self) -> Vec<DiagnosisCode<'_>> {
+            diagnosis_codes(self)
+        }
+
+        fn line_items(&self) -> Vec<LineItem<'_>> {
+            line_items(self)
+        }
+    };
+}
+
+mod r4 {
+    use crate as fhir;
+
+    use super::{ADJUDICATION, ClaimUse, ClaimView, R4_CATEGORIES};
+    use crate::Organization;
+
+    shared_claim_helpers!(product: product_or_service, categories: R4_CATEGORIES);
+
+    impl ClaimView for ExplanationOfBenefit {
+        shared_claim_view_methods!();
+
+        fn claim_use(&self) -> ClaimUse {
+            ClaimUse::from_code(self.use_.as_deref())
+        }
+
+        fn totals(&self) -> EobTotals {
+            let bb_total_charge = variable_url("clm_tot_chrg_amt");
+            let submitted = self
+                .total
+                .iter()
+                .find(|t| {
+                    t.category.as_ref().is_some_and(|c| {
+                        c.has(ADJUDICATION, &bb_total_charge)
+                            || CATEGORIES.submitted.iter().any(|(s, code)| c.has(s, code))
+                    })
+                })
+                .and_then(|t| t.amount.as_ref()?.value.clone());
+            totals_from(self, submitted)
+        }
+
+        fn provider_npis(&self) -> Vec<&str> {
+            let references = std::iter::once(self.provider.as_ref())
+                .chain(self.care_team.iter().map(|m| m.provider.as_ref()));
+            provider_npis(references, &self.contained)
+        }
+    }
+
+    impl ExplanationOfBenefit {
+        /// The contained resource a local reference (`#id`) points to.
+        pub fn resolve(&self, reference: &Reference) -> Option<&Resource> {
+            crate::bluebutton::resolve_contained(&self.contained, reference.reference.as_deref()?)
+        }
+
+        /// The billing provider organization, when `provider` points to a contained Organization.
+        pub fn provider_organization(&self) -> Option<&Organization> {
+            self.resolve(self.provider.as_ref()?)?.as_organization()
+        }
     }
 }
 
-fn line_item(item: &ExplanationOfBenefitItem) -> LineItem<'_> {
-    let hcpcs_variable = variable_url("hcpcs_cd");
-    let product = item.product_or_service.as_ref();
-    let hcpcs = product.and_then(|p| p.code_in(HCPCS).or_else(|| p.code_in(&hcpcs_variable)));
-    let ndc = product.and_then(|p| {
-        p.code_in(NDC).or_else(|| {
-            p.extension
-                .iter()
-                .find(|e| e.url.as_deref() == Some(NDC))
-                .and_then(|e| e.value_coding()?.code.as_deref())
-        })
-    });
-    let (service_start, service_end) = item_service_dates(item);
-    LineItem {
-        sequence: item.sequence,
-        hcpcs,
-        ndc,
-        modifiers: item
-            .modifier
-            .iter()
-            .filter_map(|m| m.coding.iter().find_map(|c| c.code.as_deref()))
-            .collect(),
-        quantity: item.quantity.as_ref().and_then(|q| q.value.as_ref()),
-        service_start,
-        service_end,
-        submitted: amount_of(&item.adjudication, SUBMITTED),
-        allowed: amount_of(&item.adjudication, ALLOWED),
-        paid: amount_of(&item.adjudication, PAID),
+mod stu3 {
+    use crate::stu3 as fhir;
+
+    use super::{ClaimUse, ClaimView, STU3_CATEGORIES};
+
+    shared_claim_helpers!(product: service, categories: STU3_CATEGORIES);
+
+    impl ClaimView for ExplanationOfBenefit {
+        shared_claim_view_methods!();
+
+        fn claim_use(&self) -> ClaimUse {
+            ClaimUse::Claim
+        }
+
+        fn totals(&self) -> EobTotals {
+            let submitted = self.total_cost.as_ref().and_then(|m| m.value.clone());
+            totals_from(self, submitted)
+        }
+
+        fn provider_npis(&self) -> Vec<&str> {
+            let references = [self.provider.as_ref(), self.organization.as_ref()]
+                .into_iter()
+                .chain(self.care_team.iter().map(|m| m.provider.as_ref()));
+            provider_npis(references, &self.contained)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn claim_use_codes_round_trip_and_default_to_claim() {
+        for u in [
+            ClaimUse::Claim,
+            ClaimUse::Preauthorization,
+            ClaimUse::Predetermination,
+        ] {
+            assert_eq!(ClaimUse::from_code(Some(u.code())), u);
+        }
+        assert_eq!(ClaimUse::from_code(None), ClaimUse::Claim);
+    }
+
+    #[test]
+    fn prior_authorizations_are_told_from_claims() {
+        let preauth: crate::ExplanationOfBenefit = crate::from_json_str(
+            r#"{"resourceType":"ExplanationOfBenefit","use":"preauthorization"}"#,
+        )
+        .expect("parses");
+        assert!(preauth.is_prior_authorization());
+        let claim: crate::ExplanationOfBenefit =
+            crate::from_json_str(r#"{"resourceType":"ExplanationOfBenefit","use":"claim"}"#)
+                .expect("parses");
+        assert!(!claim.is_prior_authorization());
+        let stu3: crate::stu3::ExplanationOfBenefit =
+            crate::from_json_str(r#"{"resourceType":"ExplanationOfBenefit"}"#).expect("parses");
+        assert_eq!(stu3.claim_use(), ClaimUse::Claim);
     }
 }

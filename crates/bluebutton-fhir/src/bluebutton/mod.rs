@@ -1,7 +1,10 @@
-//! Blue Button 2.0 helpers over the generated models: claim types, code systems and typed accessors.
+//! Blue Button 2.0 helpers over the generated models: claim types, code systems and the views.
 //!
-//! Most helpers are inherent methods on the generated types (e.g. [`crate::ExplanationOfBenefit::totals`],
-//! [`crate::Patient::current_mbi`], [`crate::Coverage::part`], [`crate::Bundle::next_link`]).
+//! The views are traits implemented by the R4 models (API v2/v3) and the STU3 models (API v1,
+//! [`crate::stu3`]) alike, so code written once against them reads every API version:
+//! [`ClaimView`] (claim type and use, dates, totals, line items, diagnoses, NPIs), [`PatientView`]
+//! (MBIs, name, birth date), [`CoverageView`] (Medicare part, status, period) and [`BundleView`]
+//! (paging links and typed entries). Bring them into scope with `use bluebutton_fhir::bluebutton::prelude::*`.
 
 mod bundle;
 mod claim_type;
@@ -11,8 +14,16 @@ mod eob;
 mod patient;
 pub mod systems;
 
+pub use bundle::BundleView;
 pub use claim_type::ClaimType;
 pub use codes::{ExtensionLookup, resolve_contained};
-pub use coverage::{CoveragePart, CoverageStatus};
-pub use eob::{DiagnosisCode, EobTotals, LineItem};
-pub use patient::Mbi;
+pub use coverage::{CoveragePart, CoverageStatus, CoverageView};
+pub use eob::{ClaimUse, ClaimView, DiagnosisCode, EobTotals, LineItem, ProductCode};
+pub use patient::{Mbi, PatientView};
+
+/// The view traits, imported anonymously (`use bluebutton_fhir::bluebutton::prelude::*`).
+pub mod prelude {
+    pub use super::{
+        BundleView as _, ClaimView as _, CoverageView as _, ExtensionLookup as _, PatientView as _,
+    };
+}

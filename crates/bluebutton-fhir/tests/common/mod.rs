@@ -63,6 +63,13 @@ pub(crate) fn r4_fixture_files(root: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// Every STU3 fixture file: `bfd/v1` (Blue Button API v1).
+pub(crate) fn stu3_fixture_files(root: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    json_files(&root.join("bfd/v1"), &mut files);
+    files
+}
+
 /// The JSON path of the first difference between two values, if any.
 pub(crate) fn first_difference(expected: &Value, actual: &Value, path: &str) -> Option<String> {
     match (expected, actual) {

@@ -2,6 +2,7 @@
 
 mod claim_type;
 mod folder;
+pub(crate) mod stu3;
 mod synthetic;
 mod v3;
 

@@ -468,6 +468,13 @@ fn item(
     } else {
         "rev_cntr"
     };
+    // BFD's own variables: institutional lines carry the revenue center's total charge and
+    // provider payment.
+    let (submitted_var, paid_var) = if prefix == "line" {
+        ("line_sbmtd_chrg_amt", "line_nch_pmt_amt")
+    } else {
+        ("rev_cntr_tot_chrg_amt", "rev_cntr_prvdr_pmt_amt")
+    };
     item.insert(
         "adjudication".into(),
         json!([
@@ -475,7 +482,7 @@ fn item(
                 HL7_ADJ,
                 "submitted",
                 "Submitted Amount",
-                &format!("{prefix}_sbmtd_chrg_amt"),
+                submitted_var,
                 "Submitted Charge Amount",
                 submitted
             ),
@@ -507,7 +514,7 @@ fn item(
                 C4BB_ADJ,
                 "paidtoprovider",
                 "Paid to provider",
-                &format!("{prefix}_nch_pmt_amt"),
+                paid_var,
                 "Provider Payment Amount",
                 paid
             ),
