@@ -282,8 +282,8 @@ struct Raw {
     refresh_status: Option<serde_json::Value>,
 }
 
-/// `expires_in`: whole seconds, or a float (a token dict the Python SDK wrote after doing
-/// arithmetic on it).
+/// `expires_in`: whole seconds, or (in a stored token dict, which the Python SDK may have
+/// written after doing arithmetic on it) a float.
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum ExpiresIn {
@@ -335,8 +335,13 @@ impl Raw {
             .access_token
             .filter(|t| !t.is_empty())
             .ok_or(TokenResponseProblem::MissingAccessToken)?;
-        // A token dict without `token_type` is a Bearer token (the only type this API issues).
-        let token_type = self.token_type.unwrap_or_else(|| "Bearer".to_owned());
+        // RFC 6749 section 5.1 requires `token_type` in a server reply; a stored token dict
+        // without it (the Python SDK may write one) is a Bearer token, the only type issued.
+        let token_type = match (self.token_type, stored) {
+            (Some(token_type), _) => token_type,
+            (None, true) => "Bearer".to_owned(),
+            (None, false) => String::new(),
+        };
         if !token_type.eq_ignore_ascii_case("bearer") {
             return Err(TokenResponseProblem::UnsupportedTokenType(token_type));
         }
@@ -345,6 +350,13 @@ impl Raw {
             _ => None,
         };
         let expires_in = match self.expires_in {
+            // A server sends whole seconds; a stored dict may hold a float.
+            Some(ExpiresIn::Float(_)) if !stored => {
+                return Err(TokenResponseProblem::Malformed {
+                    path: "expires_in".into(),
+                    message: "not a whole number of seconds".into(),
+                });
+            }
             Some(secs) => secs.seconds()?,
             None => match expires_at_stored {
                 Some(_) => Duration::ZERO,

@@ -467,7 +467,13 @@ async fn smart_aud() {
     let query = authorize(&transport, url).await;
     assert!(query.starts_with("code="));
     let smart = transport
-        .send(Request::get(config.endpoints().smart_configuration.clone()))
+        .send(
+            // The discovery documents serve only JSON (406 to FHIR JSON).
+            Request::get(config.endpoints().smart_configuration.clone()).header(
+                http::header::ACCEPT,
+                http::HeaderValue::from_static(bluebutton_transport::JSON_ACCEPT),
+            ),
+        )
         .await
         .expect("smart-configuration");
     let doc: serde_json::Value = smart.json().expect("JSON");
