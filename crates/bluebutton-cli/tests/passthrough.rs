@@ -1,6 +1,6 @@
 //! Pass-through is the server's bytes: each `eob --format ndjson` line is the served resource's
-//! text with only the whitespace between tokens removed (nothing reordered or re-escaped), and
-//! `patient`/`coverage` print the served body exactly, whether the server sends compact,
+//! text with only the whitespace between tokens removed (nothing reordered or re-escaped), so is
+//! each line of an export, and `patient`/`coverage` print the served body exactly, whether the server sends compact,
 //! Python-spaced or pretty-printed JSON.
 
 mod common;
@@ -95,6 +95,10 @@ fn ndjson_lines_and_documents_are_the_served_bytes_in_every_layout() {
             .run(&["eob", "--all", "--format", "ndjson", "--count", "7"])
             .expect_code(0)
             .stdout;
+        let out = env.path("export");
+        env.run(&["export", "--out", out.to_str().unwrap(), "--count", "7"])
+            .expect_code(0);
+        let exported = |name: &str| std::fs::read_to_string(out.join(name)).expect(name);
         let patient = env.run(&["patient"]).expect_code(0).stdout;
         let coverage = env.run(&["coverage"]).expect_code(0).stdout;
         let served = served(&env, 7);
@@ -113,6 +117,22 @@ fn ndjson_lines_and_documents_are_the_served_bytes_in_every_layout() {
                 *line == without_whitespace(resource),
                 "{layout:?}: line {i} is not the served claim without whitespace"
             );
+        }
+        // The export's files are the same lines.
+        for (name, resources) in [
+            ("Patient.ndjson", &served.patients),
+            ("Coverage.ndjson", &served.coverages),
+            ("ExplanationOfBenefit.ndjson", &served.eobs),
+        ] {
+            let text = exported(name);
+            let lines: Vec<&str> = text.lines().collect();
+            assert_eq!(lines.len(), resources.len(), "{layout:?} {name}");
+            for (line, resource) in lines.iter().zip(resources.iter()) {
+                assert!(
+                    *line == without_whitespace(resource),
+                    "{layout:?}: {name} differs from the served text"
+                );
+            }
         }
         // Documents are printed as served: each resource's text is in the output byte for byte
         // (the Bundle's own id and timestamp differ per response).

@@ -4,15 +4,16 @@
 //! Files: `Patient.ndjson`, `Coverage.ndjson`, and `ExplanationOfBenefit.ndjson` (or, with
 //! `--format csv`, `ExplanationOfBenefit.csv` of line items). Each file is written under a
 //! temporary name and renamed when complete, so a failed export leaves no complete-looking file.
-//! A login without demographic scopes exports no Patient (a warning says so). Patient and Coverage
-//! are read with the typed models of the served FHIR release (STU3 on v1, R4 on v2/v3), through
-//! the release-independent views, so the same code exports every API version.
+//! A login without demographic scopes exports no Patient (a warning says so). NDJSON lines are
+//! the server's text of each resource (only the whitespace between tokens removed), on every API
+//! version; CSV rows read each claim with the typed models of the served FHIR release (STU3 on
+//! v1, R4 on v2/v3) through the release-independent views.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use bluebutton::{Beneficiary, BundleView, Error as ApiError, FhirVersion, Page, stu3};
+use bluebutton::{Beneficiary, Error as ApiError, RawPage};
 use futures_util::TryStreamExt;
 
 use crate::cli::{Cli, ExportArgs, ExportFormat};
@@ -89,19 +90,6 @@ impl Drop for OutputFile {
     }
 }
 
-fn write_resource<T: serde::Serialize>(
-    file: &mut OutputFile,
-    resource: &T,
-) -> Result<(), CliError> {
-    let text = bluebutton_fhir::to_json_string(resource)
-        .map_err(|e| file.error(std::io::Error::other(e)))?;
-    let writer = file.writer()?;
-    let written = writer
-        .write_all(text.as_bytes())
-        .and_then(|()| writer.write_all(b"\n"));
-    written.map_err(|e| file.error(e))
-}
-
 /// Counts of what was exported.
 #[derive(Debug, Default)]
 struct Summary {
@@ -118,22 +106,13 @@ pub(crate) async fn run(cli: &Cli, args: &ExportArgs) -> Result<Exit, CliError> 
     std::fs::create_dir_all(&args.out).map_err(CliError::io(&args.out))?;
     let beneficiary = context.beneficiary();
     let mut summary = Summary::default();
-    let release = context.client.fhir_version();
-    match release {
-        FhirVersion::Stu3 => {
-            export_demographics::<stu3::Bundle>(&beneficiary, &args.out, &mut summary).await?;
-        }
-        _ => {
-            export_demographics::<bluebutton::Bundle>(&beneficiary, &args.out, &mut summary)
-                .await?;
-        }
-    }
+    export_demographics(&beneficiary, &args.out, &mut summary).await?;
 
     let search = beneficiary
         .explanation_of_benefit()
         .page_size(args.count)
         .limits(PageLimit::All.limits());
-    let mut pages = RawPages::new(search.pages::<bluebutton::RawPage>());
+    let mut pages = RawPages::new(search.pages::<RawPage>());
     let progress = Progress::new("ExplanationOfBenefit");
     match args.format {
         ExportFormat::Ndjson => {
@@ -155,7 +134,7 @@ pub(crate) async fn run(cli: &Cli, args: &ExportArgs) -> Result<Exit, CliError> 
         }
         ExportFormat::Csv => {
             let mut file = OutputFile::create(&args.out, "ExplanationOfBenefit.csv")?;
-            let mut csv = LineItemWriter::new(file.writer()?, release)?;
+            let mut csv = LineItemWriter::new(file.writer()?, context.client.fhir_version())?;
             while let Some(page) = pages.next_page().await? {
                 if pages.fetched() == 1
                     && let Some(total) = page.total()
@@ -182,26 +161,43 @@ pub(crate) async fn run(cli: &Cli, args: &ExportArgs) -> Result<Exit, CliError> 
     Ok(Exit::Success)
 }
 
-/// Writes `Patient.ndjson` (unless demographics were not shared) and `Coverage.ndjson`, reading
-/// the pages as `B`, the served release's Bundle.
-async fn export_demographics<B>(
+/// The `resourceType` of a resource's JSON text (everything else is skipped, not built).
+#[derive(serde::Deserialize)]
+struct TypeOnly<'a> {
+    #[serde(rename = "resourceType", borrow)]
+    resource_type: std::borrow::Cow<'a, str>,
+}
+
+/// Writes each resource of `page` whose type is `wanted`, as received (NDJSON), and counts them.
+fn write_resources_of(
+    file: &mut OutputFile,
+    page: &RawPage,
+    wanted: &str,
+) -> Result<u64, CliError> {
+    let mut count = 0;
+    for text in page.resources() {
+        let is_wanted = serde_json::from_str::<TypeOnly<'_>>(text)
+            .is_ok_and(|only| only.resource_type == wanted);
+        if is_wanted {
+            let written = ndjson::write_line(file.writer()?, text);
+            written.map_err(|e| file.error(e))?;
+            count += 1;
+        }
+    }
+    Ok(count)
+}
+
+/// `Patient.ndjson` and `Coverage.ndjson`, each resource as the server sent it (on every API
+/// version: no typed model is involved).
+async fn export_demographics(
     beneficiary: &Beneficiary,
     dir: &Path,
     summary: &mut Summary,
-) -> Result<(), CliError>
-where
-    B: Page + BundleView,
-    B::Patient: serde::Serialize,
-    B::Coverage: serde::Serialize,
-{
-    match beneficiary.patient().first::<B>().await {
-        Ok(bundle) => {
+) -> Result<(), CliError> {
+    match beneficiary.patient().first::<RawPage>().await {
+        Ok(page) => {
             let mut file = OutputFile::create(dir, "Patient.ndjson")?;
-            let mut count = 0;
-            for patient in bundle.patients() {
-                write_resource(&mut file, patient)?;
-                count += 1;
-            }
+            let count = write_resources_of(&mut file, &page, "Patient")?;
             file.commit()?;
             summary.patients = Some(count);
         }
@@ -212,12 +208,9 @@ where
     }
 
     let mut file = OutputFile::create(dir, "Coverage.ndjson")?;
-    let mut pages = beneficiary.coverage().pages::<B>();
+    let mut pages = beneficiary.coverage().pages::<RawPage>();
     while let Some(page) = pages.try_next().await? {
-        for coverage in page.coverages() {
-            write_resource(&mut file, coverage)?;
-            summary.coverages += 1;
-        }
+        summary.coverages += write_resources_of(&mut file, &page, "Coverage")?;
     }
     file.commit()?;
     Ok(())
