@@ -82,7 +82,7 @@ pub async fn fetch(beneficiary: &Beneficiary, page_size: u32) -> Result<Summary,
 
     let coverage = beneficiary
         .coverage()
-        .all()
+        .all::<bluebutton::Coverage>()
         .await?
         .iter()
         .map(|c| CoverageLine {

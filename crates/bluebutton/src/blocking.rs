@@ -14,7 +14,7 @@
 //! let request = bb.new_auth_request();
 //! println!("Open {}", bb.authorize_url(&request));
 //! let beneficiary = bb.exchange_code(request, "code=...&state=...")?;
-//! for eob in beneficiary.explanation_of_benefit().claim_type(ClaimType::Pde).resources() {
+//! for eob in beneficiary.explanation_of_benefit().claim_type(ClaimType::Pde).resources::<bluebutton::ExplanationOfBenefit>() {
 //!     let eob = eob?;
 //!     println!("{:?} {:?}", eob.claim_id(), eob.totals().paid);
 //! }
@@ -304,14 +304,12 @@ impl<R: SearchResource> Search<R> {
 
     block_on! { "Search":
         fn first[T: FromBody](&self) -> Result<T, Error>;
-        fn all(&self) -> Result<Vec<R>, Error>;
-        fn all_as[E: EntryOf<R>](&self) -> Result<Vec<E>, Error>;
+        fn all[E: EntryOf<R>](&self) -> Result<Vec<E>, Error>;
     }
 
     wrap! { "Search":
         fn pages[T: Page](&self) -> Iter<T> => iter;
-        fn resources(&self) -> Iter<R> => iter;
-        fn resources_as[E: EntryOf<R>](&self) -> Iter<E> => iter;
+        fn resources[E: EntryOf<R>](&self) -> Iter<E> => iter;
     }
 
     /// See [`crate::Search::url`].

@@ -18,8 +18,8 @@
 //!   dates), [`Beneficiary::coverage`], [`Beneficiary::patient`], each with `_lastUpdated`,
 //!   page size (1 to 50, checked before sending) and `startIndex`; results as the first page
 //!   ([`Search::first`]), a [`Stream`](futures_util::Stream) of pages ([`Search::pages`]) or of
-//!   typed resources ([`Search::resources`]; on v1 [`Search::resources_as`] with the STU3 type),
-//!   or all of them ([`Search::all`], [`Search::all_as`], capped by [`PageLimits`]).
+//!   typed resources ([`Search::resources`], R4 or on v1 the STU3 type),
+//!   or all of them ([`Search::all`], capped by [`PageLimits`]).
 //! - Paging follows each page's `next` link verbatim with the newest token, stops on a
 //!   repeated link, and refuses a link to another origin ([`Error::ForeignNextLink`]) before
 //!   sending anything.
@@ -48,7 +48,7 @@
 //! // Your callback handler receives `?code=...&state=...`:
 //! let beneficiary = bb.exchange_code(request, "code=...&state=...").await?;
 //!
-//! let mut claims = beneficiary.explanation_of_benefit().claim_type(ClaimType::Carrier).resources();
+//! let mut claims = beneficiary.explanation_of_benefit().claim_type(ClaimType::Carrier).resources::<ExplanationOfBenefit>();
 //! while let Some(eob) = claims.try_next().await? {
 //!     println!("{:?}: {:?}", eob.claim_id(), eob.totals().paid);
 //! }

@@ -46,14 +46,13 @@ pub trait ReadResource: sealed::Sealed + FromBody {
 
 /// A resource type the Blue Button API can search: the FHIR R4 [`ExplanationOfBenefit`],
 /// [`Coverage`], [`Patient`] name the search ([`Search`]); its entries are streamed as the type
-/// itself (API v2/v3) or its STU3 counterpart (v1, [`Search::resources_as`]). Sealed.
+/// itself (API v2/v3) or its STU3 counterpart (v1), see [`Search::resources`]. Sealed.
 pub trait SearchResource: ReadResource + EntryOf<Self> {
     /// The typed resource, if `resource` is of this type.
     fn from_resource(resource: Resource) -> Option<Self>;
 }
 
-/// A typed resource that search entries are read as, one at a time ([`Search::resources`],
-/// [`Search::resources_as`]): the R4 [`ExplanationOfBenefit`], [`Coverage`], [`Patient`] and
+/// A typed resource that search entries are read as, one at a time ([`Search::resources`]): the R4 [`ExplanationOfBenefit`], [`Coverage`], [`Patient`] and
 /// their [`stu3`](bluebutton_fhir::stu3) counterparts. Sealed.
 pub trait EntryResource: ReadResource {
     /// The release's `Resource` enum, that each entry is parsed as.
@@ -163,7 +162,7 @@ pub type PatientSearch = Search<Patient>;
 ///     .claim_types([ClaimType::Carrier, ClaimType::Pde])
 ///     .service_date(DateFilter::ge(date!(2023 - 01 - 01)))
 ///     .page_size(50)
-///     .resources();
+///     .resources::<bluebutton::ExplanationOfBenefit>();
 /// while let Some(eob) = claims.try_next().await? {
 ///     println!("{:?} {:?}", eob.claim_type(), eob.totals().paid);
 /// }
@@ -431,44 +430,34 @@ impl<R: SearchResource> Search<R> {
         }
     }
 
-    /// Every resource of every page, lazily, typed FHIR R4 (API v2/v3; on v1 use
-    /// [`resources_as`](Self::resources_as) with the STU3 type). Pages are scanned and their
-    /// resources parsed one at a time, so the stream holds about one page body and one
-    /// resource however many pages there are (see [`Resources`]).
-    pub fn resources(&self) -> Resources<R> {
-        self.resources_as::<R>()
-    }
-
-    /// Every resource of every page, lazily, read as `E` ([`EntryOf`]): `R` itself (FHIR R4,
-    /// API v2/v3) or its STU3 counterpart (v1), like [`resources`](Self::resources).
+    /// Every resource of every page, lazily, read as `E` ([`EntryOf`]): `R` itself (typed FHIR
+    /// R4, API v2/v3) or its STU3 counterpart (API v1), the type chosen like the format of
+    /// [`first`](Self::first) and [`pages`](Self::pages). Pages are scanned and their resources
+    /// parsed one at a time, so the stream holds about one page body and one resource however
+    /// many pages there are (see [`Resources`]).
     ///
     /// ```no_run
     /// # async fn run(beneficiary: bluebutton::Beneficiary) -> Result<(), bluebutton::Error> {
     /// use bluebutton::prelude::*;
     ///
-    /// // API v1 serves FHIR STU3.
-    /// let mut claims = beneficiary
-    ///     .explanation_of_benefit()
-    ///     .resources_as::<bluebutton::stu3::ExplanationOfBenefit>();
+    /// let mut claims = beneficiary.explanation_of_benefit().resources::<ExplanationOfBenefit>();
     /// while let Some(eob) = claims.try_next().await? {
     ///     println!("{:?} {:?}", eob.claim_type(), eob.totals().paid);
     /// }
-    /// # Ok(()) }
+    /// // API v1 serves FHIR STU3.
+    /// let v1 = beneficiary.explanation_of_benefit().resources::<bluebutton::stu3::ExplanationOfBenefit>();
+    /// # let _ = v1; Ok(()) }
     /// ```
-    pub fn resources_as<E: EntryOf<R>>(&self) -> Resources<E> {
+    pub fn resources<E: EntryOf<R>>(&self) -> Resources<E> {
         Resources::from_pages(self.pages::<ScannedPage<E>>())
     }
 
-    /// Every resource of every page, collected (up to the [`PageLimits`] caps; reaching one
-    /// is an error, never a silent truncation).
-    pub async fn all(&self) -> Result<Vec<R>, Error> {
-        self.resources().try_collect().await
-    }
-
-    /// Every resource of every page read as `E` ([`EntryOf`]: `R`, or its STU3 counterpart on
-    /// v1), collected like [`all`](Self::all).
-    pub async fn all_as<E: EntryOf<R>>(&self) -> Result<Vec<E>, Error> {
-        self.resources_as::<E>().try_collect().await
+    /// Every resource of every page read as `E` ([`EntryOf`], as [`resources`](Self::resources)),
+    /// collected (up to the [`PageLimits`] caps; reaching one is an error, never a silent
+    /// truncation). With a typed binding the type is inferred
+    /// (`let claims: Vec<ExplanationOfBenefit> = search.all().await?`).
+    pub async fn all<E: EntryOf<R>>(&self) -> Result<Vec<E>, Error> {
+        self.resources::<E>().try_collect().await
     }
 }
 

@@ -53,7 +53,13 @@ fn blocking_client_full_flow_with_paging_and_refresh() {
 
     let patient = beneficiary.patient().first::<bluebutton::Bundle>().unwrap();
     assert_eq!(patient.patients().count(), 1);
-    assert!(!beneficiary.coverage().all().unwrap().is_empty());
+    assert!(
+        !beneficiary
+            .coverage()
+            .all::<bluebutton::Coverage>()
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(
         beneficiary.userinfo::<bluebutton::UserInfo>().unwrap().sub,
         beneficiary.key()
@@ -84,7 +90,7 @@ fn blocking_client_full_flow_with_paging_and_refresh() {
     let filtered = beneficiary
         .explanation_of_benefit()
         .claim_type(kind)
-        .all()
+        .all::<bluebutton::ExplanationOfBenefit>()
         .unwrap();
     assert!(
         !filtered.is_empty(),
@@ -138,7 +144,14 @@ fn blocking_client_typed_errors() {
             .first::<bluebutton::Bundle>(),
         Err(Error::InvalidPageSize { value: 0 })
     ));
-    assert_eq!(beneficiary.explanation_of_benefit().all().unwrap().len(), 2);
+    assert_eq!(
+        beneficiary
+            .explanation_of_benefit()
+            .all::<bluebutton::ExplanationOfBenefit>()
+            .unwrap()
+            .len(),
+        2
+    );
 
     sandbox.queue_approval(Approval::Deny);
     let request = bb.new_auth_request();
@@ -171,14 +184,14 @@ fn blocking_client_reads_v1_as_typed_stu3() {
     assert_eq!(types.len(), 8, "{types:?}");
     let streamed: Vec<bluebutton::stu3::ExplanationOfBenefit> = beneficiary
         .explanation_of_benefit()
-        .resources_as()
+        .resources()
         .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(streamed.len(), 9);
     assert_eq!(
         beneficiary
             .coverage()
-            .all_as::<bluebutton::stu3::Coverage>()
+            .all::<bluebutton::stu3::Coverage>()
             .unwrap()
             .len(),
         4

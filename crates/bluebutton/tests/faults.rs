@@ -16,7 +16,7 @@ async fn server_errors_and_throttling_are_retried_transparently() {
     assert_eq!(
         beneficiary
             .explanation_of_benefit()
-            .all()
+            .all::<bluebutton::ExplanationOfBenefit>()
             .await
             .unwrap()
             .len(),
@@ -26,14 +26,22 @@ async fn server_errors_and_throttling_are_retried_transparently() {
     assert_eq!(
         beneficiary
             .explanation_of_benefit()
-            .all()
+            .all::<bluebutton::ExplanationOfBenefit>()
             .await
             .unwrap()
             .len(),
         12
     );
     sandbox.inject(Fault::DropConnection, 1);
-    assert_eq!(beneficiary.coverage().all().await.unwrap().len(), 4);
+    assert_eq!(
+        beneficiary
+            .coverage()
+            .all::<bluebutton::Coverage>()
+            .await
+            .unwrap()
+            .len(),
+        4
+    );
 
     let faults = sandbox.counters().faults;
     assert_eq!(faults.server_errors, 2);
@@ -54,7 +62,7 @@ async fn random_faults_over_a_long_fetch_still_give_every_claim_once() {
     let eobs = beneficiary
         .explanation_of_benefit()
         .page_size(4)
-        .all()
+        .all::<bluebutton::ExplanationOfBenefit>()
         .await
         .unwrap();
     let mut ids: Vec<_> = eobs.iter().filter_map(|e| e.id.clone()).collect();
@@ -138,7 +146,7 @@ async fn without_demographic_scopes_patient_and_userinfo_fail_before_sending() {
     assert_eq!(
         beneficiary
             .explanation_of_benefit()
-            .all()
+            .all::<bluebutton::ExplanationOfBenefit>()
             .await
             .unwrap()
             .len(),
@@ -226,7 +234,7 @@ async fn page_size_out_of_range_is_refused_before_sending() {
         beneficiary
             .explanation_of_benefit()
             .page_size(50)
-            .all()
+            .all::<bluebutton::ExplanationOfBenefit>()
             .await
             .unwrap()
             .len(),
@@ -236,7 +244,7 @@ async fn page_size_out_of_range_is_refused_before_sending() {
         beneficiary
             .explanation_of_benefit()
             .page_size(1)
-            .all()
+            .all::<bluebutton::ExplanationOfBenefit>()
             .await
             .unwrap()
             .len(),

@@ -102,7 +102,7 @@ async fn full_flow_authorize_exchange_and_every_call() {
     let filtered = beneficiary
         .explanation_of_benefit()
         .claim_type(some_type)
-        .all()
+        .all::<bluebutton::ExplanationOfBenefit>()
         .await
         .unwrap();
     assert!(!filtered.is_empty());
@@ -334,7 +334,7 @@ async fn exchange_code_as_uses_the_apps_key() {
     assert_eq!(
         bb.beneficiary("user-42")
             .explanation_of_benefit()
-            .all()
+            .all::<bluebutton::ExplanationOfBenefit>()
             .await
             .unwrap()
             .len(),
@@ -349,23 +349,24 @@ async fn date_filters_are_understood_by_the_server() {
     let bb = BlueButton::new(common::config(&sandbox, ApiVersion::V2)).unwrap();
     let beneficiary = common::connect(&bb).await;
     let eob = || beneficiary.explanation_of_benefit().page_size(50);
+    type Eob = bluebutton::ExplanationOfBenefit;
 
     let everything = eob()
         .service_date_range(date!(1900 - 01 - 01), date!(2100 - 12 - 31))
         .last_updated(DateFilter::ge(datetime!(1990-01-01 00:00:00 UTC)))
-        .all()
+        .all::<Eob>()
         .await
         .unwrap();
     assert_eq!(everything.len(), 30);
     let future = eob()
         .service_date(DateFilter::gt(date!(2100 - 01 - 01)))
-        .all()
+        .all::<Eob>()
         .await
         .unwrap();
     assert!(future.is_empty());
     let not_updated_since = eob()
         .last_updated(DateFilter::lt(date!(1990 - 01 - 01)))
-        .all()
+        .all::<Eob>()
         .await
         .unwrap();
     assert!(not_updated_since.is_empty());
@@ -375,12 +376,12 @@ async fn date_filters_are_understood_by_the_server() {
     let split = end.expect("a billable period");
     let before = eob()
         .service_date(DateFilter::lt(split))
-        .all()
+        .all::<Eob>()
         .await
         .unwrap();
     let after = eob()
         .service_date(DateFilter::ge(split))
-        .all()
+        .all::<Eob>()
         .await
         .unwrap();
     assert_eq!(before.len() + after.len(), 30);
@@ -389,7 +390,7 @@ async fn date_filters_are_understood_by_the_server() {
     let coverage = beneficiary
         .coverage()
         .last_updated(DateFilter::ge(date!(1990 - 01 - 01)))
-        .all()
+        .all::<bluebutton::Coverage>()
         .await
         .unwrap();
     assert_eq!(coverage.len(), 4);

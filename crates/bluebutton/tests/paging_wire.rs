@@ -71,7 +71,7 @@ async fn next_links_are_followed_verbatim_with_the_bearer_token() {
         .explanation_of_benefit()
         .claim_type(ClaimType::Carrier)
         .page_size(2)
-        .all()
+        .all::<bluebutton::ExplanationOfBenefit>()
         .await
         .unwrap();
     assert_eq!(eobs.len(), 3);
@@ -128,7 +128,7 @@ async fn a_next_link_to_another_origin_is_refused_before_sending() {
     // collect-all surfaces the same error rather than a partial result.
     let error = beneficiary
         .explanation_of_benefit()
-        .all()
+        .all::<bluebutton::ExplanationOfBenefit>()
         .await
         .unwrap_err();
     assert!(matches!(error, Error::ForeignNextLink { .. }));
@@ -147,7 +147,7 @@ async fn a_self_referencing_next_link_stops_paging() {
     assert_eq!(
         beneficiary
             .explanation_of_benefit()
-            .all()
+            .all::<bluebutton::ExplanationOfBenefit>()
             .await
             .unwrap()
             .len(),
@@ -182,7 +182,7 @@ async fn the_page_cap_is_an_error_not_a_truncation() {
     let error = beneficiary
         .explanation_of_benefit()
         .limits(PageLimits::default().max_pages(3))
-        .all()
+        .all::<bluebutton::ExplanationOfBenefit>()
         .await
         .unwrap_err();
     assert!(
@@ -260,7 +260,7 @@ async fn offset_links_without_total_are_followed_to_the_end() {
         .await
         .explanation_of_benefit()
         .page_size(2)
-        .all()
+        .all::<bluebutton::ExplanationOfBenefit>()
         .await
         .unwrap();
     let ids: Vec<&str> = eobs.iter().filter_map(|e| e.id.as_deref()).collect();

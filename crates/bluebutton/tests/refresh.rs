@@ -134,7 +134,11 @@ async fn concurrent_calls_after_expiry_refresh_once() {
 
     let calls = (0..8).map(|_| {
         let b = beneficiary.clone();
-        tokio::spawn(async move { b.explanation_of_benefit().all().await })
+        tokio::spawn(async move {
+            b.explanation_of_benefit()
+                .all::<bluebutton::ExplanationOfBenefit>()
+                .await
+        })
     });
     for call in futures_util::future::join_all(calls).await {
         assert_eq!(call.unwrap().unwrap().len(), 4);
@@ -227,7 +231,7 @@ async fn refreshed_tokens_are_persisted_in_the_configured_store() {
         beneficiary
             .explanation_of_benefit()
             .page_size(3)
-            .all()
+            .all::<bluebutton::ExplanationOfBenefit>()
             .await
             .unwrap()
             .len(),
@@ -255,6 +259,14 @@ async fn refreshed_tokens_are_persisted_in_the_configured_store() {
             .secret(),
         newest.access_token().secret()
     );
-    assert_eq!(reloaded.coverage().all().await.unwrap().len(), 4);
+    assert_eq!(
+        reloaded
+            .coverage()
+            .all::<bluebutton::Coverage>()
+            .await
+            .unwrap()
+            .len(),
+        4
+    );
     assert_eq!(sandbox.counters().refresh_token_reuses, 0);
 }

@@ -54,16 +54,16 @@ async fn v1_reads_every_resource_as_typed_stu3() {
     let streamed: Vec<stu3::ExplanationOfBenefit> = beneficiary
         .explanation_of_benefit()
         .page_size(5)
-        .resources_as::<stu3::ExplanationOfBenefit>()
+        .resources::<stu3::ExplanationOfBenefit>()
         .try_collect()
         .await
         .unwrap();
     assert_eq!(streamed.iter().collect::<Vec<_>>(), eobs);
-    let all_coverages: Vec<stu3::Coverage> = beneficiary.coverage().all_as().await.unwrap();
+    let all_coverages: Vec<stu3::Coverage> = beneficiary.coverage().all().await.unwrap();
     assert_eq!(all_coverages.len(), 4);
     let error = beneficiary
         .explanation_of_benefit()
-        .all()
+        .all::<bluebutton::ExplanationOfBenefit>()
         .await
         .unwrap_err();
     assert!(
@@ -143,7 +143,7 @@ async fn the_wrong_release_is_refused_before_sending_with_the_type_to_use() {
     assert!(matches!(error, Error::WrongFhirVersion { .. }), "{error:?}");
     let error = beneficiary
         .coverage()
-        .all_as::<stu3::Coverage>()
+        .all::<stu3::Coverage>()
         .await
         .unwrap_err();
     assert!(

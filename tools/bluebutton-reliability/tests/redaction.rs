@@ -103,7 +103,7 @@ async fn secrets_redacted_everywhere() {
     let eobs: Vec<_> = beneficiary
         .explanation_of_benefit()
         .page_size(10)
-        .resources()
+        .resources::<bluebutton::ExplanationOfBenefit>()
         .try_collect()
         .await
         .expect("EOBs");

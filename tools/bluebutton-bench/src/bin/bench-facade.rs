@@ -44,7 +44,7 @@ async fn run(args: &Args) -> Result<(), BenchError> {
     let mut eobs = beneficiary
         .explanation_of_benefit()
         .page_size(args.count)
-        .resources();
+        .resources::<bluebutton::ExplanationOfBenefit>();
     let mut count = 0u64;
     let mut lines = 0usize;
     while let Some(eob) = eobs.try_next().await.map_err(BenchError::client("EOB"))? {

@@ -58,7 +58,7 @@ async fn stream(args: &Args) -> Result<(), BenchError> {
     let mut eobs = beneficiary
         .explanation_of_benefit()
         .page_size(args.count)
-        .resources();
+        .resources::<bluebutton::ExplanationOfBenefit>();
     let mut count = 0u64;
     while let Some(eob) = eobs.try_next().await.map_err(BenchError::client("EOB"))? {
         count += 1;

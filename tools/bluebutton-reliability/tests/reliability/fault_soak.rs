@@ -121,7 +121,7 @@ async fn fault_soak_every_eob_exactly_once() {
             let eobs = beneficiary
                 .explanation_of_benefit()
                 .page_size(PAGE_SIZE)
-                .all()
+                .all::<bluebutton::ExplanationOfBenefit>()
                 .await;
             (expected, eobs)
         }

@@ -344,7 +344,9 @@ async fn next_link_loops_stop() {
         .await;
     let resources = tokio::time::timeout(
         Duration::from_secs(30),
-        beneficiary.explanation_of_benefit().all(),
+        beneficiary
+            .explanation_of_benefit()
+            .all::<bluebutton::ExplanationOfBenefit>(),
     )
     .await
     .expect("paging ends")
@@ -375,7 +377,9 @@ async fn next_link_loops_stop() {
     let endless = bb.insert_token(PATIENT, &token).await.unwrap();
     let err = tokio::time::timeout(
         Duration::from_secs(60),
-        endless.explanation_of_benefit().all(),
+        endless
+            .explanation_of_benefit()
+            .all::<bluebutton::ExplanationOfBenefit>(),
     )
     .await
     .expect("paging ends")
