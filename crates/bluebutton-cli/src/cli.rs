@@ -181,9 +181,14 @@ pub(crate) enum ExportFormat {
 /// `export`.
 #[derive(Debug, Args)]
 pub(crate) struct ExportArgs {
-    /// Directory to write into (created if missing).
+    /// Directory to write into (created if missing). One that already holds an export is
+    /// refused unless --force.
     #[arg(long, value_name = "DIR")]
     pub(crate) out: PathBuf,
+
+    /// Replace the export already in --out (every file of it, once the new one is complete).
+    #[arg(long)]
+    pub(crate) force: bool,
 
     /// File format.
     #[arg(long, value_enum, default_value_t = ExportFormat::Ndjson)]

@@ -145,6 +145,36 @@ pub(crate) enum CliError {
         source: std::io::Error,
     },
 
+    /// The signal handlers could not be installed.
+    #[error("cannot listen for Ctrl-C: {source}")]
+    Signal {
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// `export --out` names a directory that already holds an export.
+    #[error(
+        "{} already holds an export ({}); pass --force to replace it, or choose another --out",
+        dir.display(),
+        files.join(", ")
+    )]
+    ExportExists {
+        /// The directory.
+        dir: PathBuf,
+        /// The export files found there.
+        files: Vec<String>,
+    },
+
+    /// `export --out` names something that is not a directory.
+    #[error("--out {}: {what}; --out takes a directory (created if missing)", path.display())]
+    NotADirectory {
+        /// The path given.
+        path: PathBuf,
+        /// What is there instead, e.g. "this is a file".
+        what: &'static str,
+    },
+
     /// The sandbox could not start.
     #[error("sandbox: {0}")]
     Sandbox(#[from] bluebutton_sandbox::SandboxError),

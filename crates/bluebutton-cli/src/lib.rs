@@ -21,6 +21,7 @@ mod commands;
 mod context;
 mod error;
 mod exit;
+mod interrupt;
 mod loopback;
 mod output;
 mod pager;

@@ -74,9 +74,19 @@ fn every_call(env: &Env, version: u8) -> Vec<Value> {
         .run(&["export", "--out", out.to_str().unwrap(), "--count", "7"])
         .expect_code(0);
     let read = |name: &str| std::fs::read_to_string(out.join(name)).expect(name);
-    assert_eq!(ndjson(&read("ExplanationOfBenefit.ndjson")).len(), claims.len(), "v{version}");
+    assert_eq!(
+        ndjson(&read("ExplanationOfBenefit.ndjson")).len(),
+        claims.len(),
+        "v{version}"
+    );
     assert_eq!(ndjson(&read("Patient.ndjson")).len(), 1, "v{version}");
-    assert!(exported.stdout.contains(&format!("{} ExplanationOfBenefit", claims.len())), "{}", exported.stdout);
+    assert!(
+        exported
+            .stdout
+            .contains(&format!("{} ExplanationOfBenefit", claims.len())),
+        "{}",
+        exported.stdout
+    );
 
     let csv = env
         .run(&["eob", "--all", "--format", "csv", "--count", "50"])
@@ -84,18 +94,30 @@ fn every_call(env: &Env, version: u8) -> Vec<Value> {
         .stdout;
     let mut rows = csv::Reader::from_reader(csv.as_bytes());
     let headers = rows.headers().expect("header").clone();
-    let claim_column = headers.iter().position(|h| h == "claim_id").expect("claim_id column");
+    let claim_column = headers
+        .iter()
+        .position(|h| h == "claim_id")
+        .expect("claim_id column");
     let mut claims_in_csv = HashSet::new();
     for row in rows.records() {
         let row = row.expect("a CSV row");
         claims_in_csv.insert(row[claim_column].to_owned());
     }
-    assert_eq!(claims_in_csv.len(), claims.len(), "v{version}: every claim has CSV rows");
+    assert_eq!(
+        claims_in_csv.len(),
+        claims.len(),
+        "v{version}: every claim has CSV rows"
+    );
 
     let refreshed = env.run(&["token", "refresh"]).expect_code(0);
-    assert!(refreshed.stdout.starts_with("Refreshed: patient "), "{}", refreshed.stdout);
+    assert!(
+        refreshed.stdout.starts_with("Refreshed: patient "),
+        "{}",
+        refreshed.stdout
+    );
     // The refreshed token works.
-    env.run(&["eob", "--format", "ndjson", "--count", "1"]).expect_code(0);
+    env.run(&["eob", "--format", "ndjson", "--count", "1"])
+        .expect_code(0);
     claims
 }
 
@@ -106,7 +128,11 @@ fn v1_serves_typed_stu3_end_to_end() {
     assert_eq!(claims.len(), env.first_claim_count());
     // STU3 shapes: `item.service`, not R4's `item.productOrService`.
     assert!(claims.iter().any(|c| c["item"][0].get("service").is_some()));
-    assert!(claims.iter().all(|c| c["item"][0].get("productOrService").is_none()));
+    assert!(
+        claims
+            .iter()
+            .all(|c| c["item"][0].get("productOrService").is_none())
+    );
 }
 
 #[test]
@@ -120,7 +146,8 @@ fn v2_end_to_end() {
 fn v3_end_to_end_with_samhsa_declined_then_shared() {
     let env = Env::start().on_version(3);
     // The consent page's SAMHSA box is unticked by default: the beneficiary declines.
-    env.login_with_choice("&sandbox_samhsa=decline").expect_code(0);
+    env.login_with_choice("&sandbox_samhsa=decline")
+        .expect_code(0);
     let declined = every_call(&env, 3);
     let samhsa = |claims: &[Value]| {
         claims
@@ -135,15 +162,18 @@ fn v3_end_to_end_with_samhsa_declined_then_shared() {
     assert_eq!(samhsa(&declined), 0, "declined: no 42 CFR Part 2 claim");
     for claim in &declined {
         let source = claim["meta"]["source"].as_str().unwrap_or_default();
-        assert!(["NationalClaimsHistory", "DDPS"].contains(&source), "{source}");
+        assert!(
+            ["NationalClaimsHistory", "DDPS"].contains(&source),
+            "{source}"
+        );
     }
     assert!(
         declined.iter().any(|c| c["use"] == "preauthorization"),
         "v3 searches return prior authorizations too"
     );
 
-    let card: Value = serde_json::from_str(&env.run(&["insurance-card"]).expect_code(0).stdout)
-        .expect("JSON");
+    let card: Value =
+        serde_json::from_str(&env.run(&["insurance-card"]).expect_code(0).stdout).expect("JSON");
     assert_eq!(card["resourceType"], "Bundle");
     let types: HashSet<&str> = card["entry"]
         .as_array()
@@ -151,16 +181,23 @@ fn v3_end_to_end_with_samhsa_declined_then_shared() {
         .iter()
         .filter_map(|e| e["resource"]["resourceType"].as_str())
         .collect();
-    assert_eq!(types, HashSet::from(["Patient", "Coverage", "Organization"]));
+    assert_eq!(
+        types,
+        HashSet::from(["Patient", "Coverage", "Organization"])
+    );
 
     // A new login that shares SAMHSA data sees the labelled claims as well.
-    env.login_with_choice("&sandbox_samhsa=share").expect_code(0);
+    env.login_with_choice("&sandbox_samhsa=share")
+        .expect_code(0);
     let shared = ndjson(
         &env.run(&["eob", "--all", "--format", "ndjson", "--count", "50"])
             .expect_code(0)
             .stdout,
     );
-    assert!(samhsa(&shared) > 0, "shared: the 42 CFR Part 2 claims are back");
+    assert!(
+        samhsa(&shared) > 0,
+        "shared: the 42 CFR Part 2 claims are back"
+    );
     assert_eq!(shared.len(), declined.len() + samhsa(&shared));
 }
 
@@ -168,5 +205,9 @@ fn v3_end_to_end_with_samhsa_declined_then_shared() {
 fn the_insurance_card_needs_v3() {
     let env = Env::start().on_version(2).logged_in();
     let outcome = env.run(&["insurance-card"]).expect_code(2);
-    assert!(outcome.stderr.contains("configure `version: 3`"), "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains("configure `version: 3`"),
+        "{}",
+        outcome.stderr
+    );
 }

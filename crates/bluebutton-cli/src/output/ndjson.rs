@@ -70,11 +70,8 @@ impl Strings {
     /// A bit per byte of `block`: set for whitespace (any byte up to 0x20: valid JSON has no
     /// raw control character inside a string) that is outside every string.
     fn whitespace_outside(&mut self, block: &[u8]) -> u64 {
-        let (quote, backslash, space) = (
-            u8x16::splat(b'"'),
-            u8x16::splat(b'\\'),
-            u8x16::splat(0x20),
-        );
+        let (quote, backslash, space) =
+            (u8x16::splat(b'"'), u8x16::splat(b'\\'), u8x16::splat(0x20));
         let (mut quotes, mut backslashes, mut blanks) = (0u64, 0u64, 0u64);
         for (i, lane) in block.chunks_exact(16).enumerate() {
             let mut bytes = [0u8; 16];
