@@ -20,11 +20,31 @@ const KEY_FILE: &str = "tokens.key";
 /// Loads the configuration: `--config FILE`, else the discovered file in the current directory;
 /// the `BLUEBUTTON_*` environment variables apply on top in both cases.
 pub(crate) fn load_config(cli: &Cli) -> Result<Config, CliError> {
+    Ok(config_loader(cli).load()?)
+}
+
+/// The loader of [`load_config`]: `--config FILE` or discovery, with the environment on top.
+pub(crate) fn config_loader(cli: &Cli) -> ConfigLoader {
     let loader = match &cli.config {
         Some(file) => ConfigLoader::new().file(file),
         None => ConfigLoader::new().discover_cwd(),
     };
-    Ok(loader.process_env().load()?)
+    loader.process_env()
+}
+
+/// The configuration for a command that talks to the server without the app's identity
+/// (`metadata`): like [`load_config`], but a missing client id, secret or callback URL is no
+/// error (those settings stay empty and unused).
+pub(crate) fn load_config_without_credentials(cli: &Cli) -> Result<Config, CliError> {
+    let diagnosis = config_loader(cli).diagnose();
+    let blocking = diagnosis
+        .errors()
+        .iter()
+        .position(|e| !matches!(e, bluebutton::ConfigError::Missing { .. }));
+    match blocking {
+        Some(index) => Err(diagnosis.into_errors().swap_remove(index).into()),
+        None => Ok(diagnosis.into_config()),
+    }
 }
 
 /// The token file: `--token-store`, else `<config dir>/bluebutton/tokens.json`.

@@ -138,6 +138,21 @@ macro_rules! define_config_key {
 with_settings!(define_config_key);
 
 impl ConfigKey {
+    /// The setting a misspelled key most likely means: the one whose dotted snake_case or
+    /// camelCase path is fewest edits away (a swap of two letters counts as one), when that is
+    /// at most a third of the key's length (at least 2). `client_secert` gives
+    /// [`ConfigKey::ClientSecret`]; `colour` gives nothing.
+    pub fn closest_to(key: &str) -> Option<ConfigKey> {
+        let allowed = (key.chars().count() / 3).max(2);
+        ConfigKey::ALL
+            .into_iter()
+            .flat_map(|k| [(k, k.path()), (k, k.camel_path())])
+            .map(|(k, path)| (strsim::damerau_levenshtein(key, path), k))
+            .filter(|(distance, _)| *distance <= allowed)
+            .min_by_key(|(distance, _)| *distance)
+            .map(|(_, k)| k)
+    }
+
     /// Whether the value is secret (then it is shown as `[redacted]`).
     pub fn is_secret(&self) -> bool {
         matches!(self, ConfigKey::ClientSecret)
@@ -153,6 +168,20 @@ impl fmt::Display for ConfigKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn misspelled_keys_find_their_setting() {
+        assert_eq!(
+            ConfigKey::closest_to("client_secert"),
+            Some(ConfigKey::ClientSecret)
+        );
+        assert_eq!(ConfigKey::closest_to("clientID"), Some(ConfigKey::ClientId));
+        assert_eq!(
+            ConfigKey::closest_to("retry_settings.totl"),
+            Some(ConfigKey::RetryTotal)
+        );
+        assert_eq!(ConfigKey::closest_to("colour"), None);
+    }
 
     #[test]
     fn keys_are_distinct_and_complete() {
