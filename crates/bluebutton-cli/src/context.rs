@@ -202,7 +202,11 @@ impl Context {
             Arc::new(file_store)
         };
         let issuer = Issuer::from_config(&config);
-        let client = BlueButton::builder(config).token_store(store).build()?;
+        let transport = crate::retries::transport(&config)?;
+        let client = BlueButton::builder(config)
+            .transport(transport)
+            .token_store(store)
+            .build()?;
         let profile = cli.profile.clone();
         let key = move_legacy_login(client.token_manager().store().as_ref(), &profile, &issuer)
             .await?

@@ -175,6 +175,22 @@ pub(crate) enum CliError {
         what: &'static str,
     },
 
+    /// The server could not be reached, after every retry.
+    #[error(
+        "{source}; `base_url` is {base_url} (from {origin}){}",
+        if *loopback { "; is a server running there? `bluebutton sandbox serve` starts a local one" } else { "" }
+    )]
+    Unreachable {
+        /// The network error.
+        source: Box<CliError>,
+        /// The configured server.
+        base_url: Box<Url>,
+        /// What set `base_url` (a file, a variable, the environment's default).
+        origin: String,
+        /// Whether the server is on this machine.
+        loopback: bool,
+    },
+
     /// The sandbox could not start.
     #[error("sandbox: {0}")]
     Sandbox(#[from] bluebutton_sandbox::SandboxError),

@@ -26,6 +26,7 @@ mod loopback;
 mod output;
 mod pager;
 mod progress;
+mod retries;
 
 use std::process::ExitCode;
 

@@ -50,7 +50,9 @@ pub(crate) async fn userinfo(cli: &Cli) -> Result<Exit, CliError> {
 /// The CapabilityStatement, as the server sent it (no login or client credentials needed).
 pub(crate) async fn metadata(cli: &Cli) -> Result<Exit, CliError> {
     // No token is involved: no token file is opened.
-    let client = BlueButton::new(load_config_without_credentials(cli)?)?;
+    let config = load_config_without_credentials(cli)?;
+    let transport = crate::retries::transport(&config)?;
+    let client = BlueButton::builder(config).transport(transport).build()?;
     let body = client.metadata::<Bytes>().await?;
     print_document(&body)?;
     Ok(Exit::Success)

@@ -15,8 +15,33 @@ use crate::cli::{Cli, Command, ConfigCommand, FhirCommand, SandboxCommand};
 use crate::error::CliError;
 use crate::exit::Exit;
 
-/// Runs `cli.command`; `Ok` carries the exit status of a command that finished normally.
+/// Runs `cli.command`; `Ok` carries the exit status of a command that finished normally. A
+/// network failure also names the configured server and where its address came from.
 pub(crate) async fn run(cli: &Cli) -> Result<Exit, CliError> {
+    dispatch(cli)
+        .await
+        .map_err(|error| name_the_server(cli, error))
+}
+
+/// `error`, wrapped with the configured `base_url` when it is a network failure of a command
+/// that talks to the configured server.
+fn name_the_server(cli: &Cli, error: CliError) -> CliError {
+    if crate::exit::of(&error) != Exit::Network || matches!(cli.command, Command::Sandbox(_)) {
+        return error;
+    }
+    let Ok(config) = crate::context::load_config_without_credentials(cli) else {
+        return error;
+    };
+    let (base_url, origin, loopback) = crate::retries::server_origin(&config);
+    CliError::Unreachable {
+        source: Box::new(error),
+        base_url: Box::new(base_url),
+        origin,
+        loopback,
+    }
+}
+
+async fn dispatch(cli: &Cli) -> Result<Exit, CliError> {
     match &cli.command {
         Command::Login(args) => login::run(cli, args).await,
         Command::Token(command) => token::run(cli, command).await,
