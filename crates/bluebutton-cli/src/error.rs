@@ -191,6 +191,19 @@ pub(crate) enum CliError {
         loopback: bool,
     },
 
+    /// The server refused the app's client id or secret.
+    #[error(
+        "{source}; the server does not accept this app's credentials: check `client_id` ({client_id_from}) and `client_secret` ({client_secret_from}) against the app's registration"
+    )]
+    ClientRejected {
+        /// The OAuth error, with the server's answer.
+        source: Box<CliError>,
+        /// Where `client_id` came from.
+        client_id_from: String,
+        /// Where `client_secret` came from.
+        client_secret_from: String,
+    },
+
     /// The sandbox could not start.
     #[error("sandbox: {0}")]
     Sandbox(#[from] bluebutton_sandbox::SandboxError),

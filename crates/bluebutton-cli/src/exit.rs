@@ -145,7 +145,9 @@ pub(crate) fn of(error: &CliError) -> Exit {
         | CliError::InvalidSetting { .. } => Exit::Usage,
         CliError::Api(e) => of_api(e),
         CliError::Auth(e) => of_auth(e),
-        CliError::Unreachable { source, .. } => of(source),
+        CliError::Unreachable { source, .. } | CliError::ClientRejected { source, .. } => {
+            of(source)
+        }
         CliError::LoginTimeout { .. }
         | CliError::NoLogin { .. }
         | CliError::ScopeNotGranted { .. }

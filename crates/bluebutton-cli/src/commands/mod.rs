@@ -11,16 +11,39 @@ mod token;
 
 use std::io::Write;
 
+use bluebutton_config::ConfigKey;
+
 use crate::cli::{Cli, Command, ConfigCommand, FhirCommand, SandboxCommand};
 use crate::error::CliError;
 use crate::exit::Exit;
 
 /// Runs `cli.command`; `Ok` carries the exit status of a command that finished normally. A
-/// network failure also names the configured server and where its address came from.
+/// network failure also names the configured server and where its address came from; rejected
+/// client credentials name the settings to check and where they came from.
 pub(crate) async fn run(cli: &Cli) -> Result<Exit, CliError> {
     dispatch(cli)
         .await
-        .map_err(|error| name_the_server(cli, error))
+        .map_err(|error| name_the_credentials(cli, name_the_server(cli, error)))
+}
+
+/// `error`, wrapped with the sources of `client_id` and `client_secret` when the server
+/// rejected them (`invalid_client`).
+fn name_the_credentials(cli: &Cli, error: CliError) -> CliError {
+    let auth = match &error {
+        CliError::Auth(auth) | CliError::Api(bluebutton::Error::Auth(auth)) => auth,
+        _ => return error,
+    };
+    if !matches!(auth, bluebutton::AuthError::OAuth { error, .. } if error == "invalid_client") {
+        return error;
+    }
+    let Ok(config) = crate::context::load_config(cli) else {
+        return error;
+    };
+    CliError::ClientRejected {
+        source: Box::new(error),
+        client_id_from: config.source_of(ConfigKey::ClientId).to_string(),
+        client_secret_from: config.source_of(ConfigKey::ClientSecret).to_string(),
+    }
 }
 
 /// `error`, wrapped with the configured `base_url` when it is a network failure of a command
