@@ -222,6 +222,24 @@ impl Context {
     /// Like [`new`](Self::new), for commands that need a login of this configuration: without
     /// one, the error names the profile, the configured issuer and the logins the store has.
     pub(crate) async fn with_login(cli: &Cli) -> Result<Self, CliError> {
+        // A configuration error comes first. Then, without a token file or its key file there
+        // is no login to use: say so before creating either (only `login` creates them).
+        load_config(cli)?;
+        let store = token_store_path(cli)?;
+        if !store.exists() {
+            return Err(CliError::LoginMissing {
+                profile: cli.profile.clone(),
+            });
+        }
+        if let KeySource::File(key, _) = token_key_source(cli)?
+            && !key.exists()
+        {
+            return Err(CliError::KeyMissing {
+                store,
+                key,
+                profile: cli.profile.clone(),
+            });
+        }
         let context = Self::new(cli).await?;
         if context
             .client

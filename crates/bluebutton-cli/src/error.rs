@@ -58,6 +58,28 @@ pub(crate) enum CliError {
         others: Vec<String>,
     },
 
+    /// There is no token file or no key to open it: nobody has logged in with this profile.
+    #[error("no login for profile `{profile}`: run `bluebutton --profile {profile} login`")]
+    LoginMissing {
+        /// The profile.
+        profile: String,
+    },
+
+    /// The token file exists but the key file that opens it does not.
+    #[error(
+        "the token file {} cannot be opened: its key file {} does not exist; restore it, set BLUEBUTTON_TOKEN_KEY, or run `bluebutton --profile {profile} login` to sign in again",
+        store.display(),
+        key.display()
+    )]
+    KeyMissing {
+        /// The token file.
+        store: PathBuf,
+        /// The key file looked for.
+        key: PathBuf,
+        /// The profile.
+        profile: String,
+    },
+
     /// Nobody came back to the callback URL in time.
     #[error("login timed out after {}s without a callback", waited.as_secs())]
     LoginTimeout {

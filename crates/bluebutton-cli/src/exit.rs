@@ -150,6 +150,8 @@ pub(crate) fn of(error: &CliError) -> Exit {
         }
         CliError::LoginTimeout { .. }
         | CliError::NoLogin { .. }
+        | CliError::LoginMissing { .. }
+        | CliError::KeyMissing { .. }
         | CliError::ScopeNotGranted { .. }
         | CliError::CallbackRejected { .. } => Exit::Auth,
         CliError::Resource { .. } => Exit::Api,

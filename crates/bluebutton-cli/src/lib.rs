@@ -84,7 +84,10 @@ pub fn main() -> ExitCode {
         Err(error) => {
             let exit = exit::of(&error);
             let mut line = format!("bluebutton: error: {error}");
-            if exit == Exit::Auth && !matches!(cli.command, cli::Command::Login(_)) {
+            if exit == Exit::Auth
+                && !matches!(cli.command, cli::Command::Login(_))
+                && !line.contains("login`")
+            {
                 line.push_str(" (run `bluebutton login` to sign in again)");
             }
             if cli.verbose > 0 {

@@ -421,15 +421,33 @@ fn the_token_file_opens_only_with_its_key() {
         .output()
         .map(|o| assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr)))
         .unwrap();
-    // Without it, a new key file is made and the sealed token cannot be opened with it:
-    // an authorization error that says what happened and shows no secret.
+    // Without it, the token file cannot be opened: an authorization error that names the
+    // missing key file, creates none, and shows no secret.
+    let refused = env.run(&["token", "show"]).expect_code(3);
+    assert!(
+        refused.stderr.contains("its key file") && refused.stderr.contains("does not exist"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        !key_file.exists(),
+        "a read-only command creates no key file"
+    );
+    assert!(!refused.stderr.contains(key.trim()));
+    // With another key, the sealed token cannot be opened.
+    std::fs::write(&key_file, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n").unwrap();
+    #[cfg(unix)]
+    std::fs::set_permissions(
+        &key_file,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
     let refused = env.run(&["token", "show"]).expect_code(3);
     assert!(
         refused.stderr.contains("cannot be decrypted with this key"),
         "{}",
         refused.stderr
     );
-    assert!(!refused.stderr.contains(key.trim()));
     // A malformed key is a usage error.
     let bad = env
         .command(&["token", "show"])

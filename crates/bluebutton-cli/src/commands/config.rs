@@ -110,11 +110,50 @@ pub(crate) fn render(
     text
 }
 
-/// Prints the resolved configuration; with errors, prints what resolved, then each error on
-/// standard error, and exits 2.
-pub(crate) fn show(cli: &Cli) -> Result<Exit, CliError> {
+/// The same as [`render`], as one JSON object: `settings` (key, value, source; `null` for a
+/// missing one), `token_store`, `token_key`, `unknown_keys` (key and the closest known key)
+/// and `errors`.
+fn render_json(
+    diagnosis: &bluebutton_config::Diagnosis,
+    token_store: (&str, &str),
+    token_key: (&str, &str),
+) -> serde_json::Value {
+    let settings: Vec<serde_json::Value> = rows(diagnosis.config(), diagnosis.unresolved())
+        .into_iter()
+        .map(|row| {
+            let value = row.source.map(|_| row.value.clone());
+            serde_json::json!({
+                "key": row.key.path(),
+                "value": value,
+                "source": row.source.map(ToString::to_string),
+            })
+        })
+        .collect();
+    let unknown: Vec<serde_json::Value> = diagnosis
+        .config()
+        .unknown_keys()
+        .iter()
+        .map(|key| {
+            serde_json::json!({
+                "key": key,
+                "did_you_mean": ConfigKey::closest_to(key).map(|k| k.path()),
+            })
+        })
+        .collect();
+    let errors: Vec<String> = diagnosis.errors().iter().map(ToString::to_string).collect();
+    serde_json::json!({
+        "settings": settings,
+        "token_store": {"value": token_store.0, "source": token_store.1},
+        "token_key": {"value": token_key.0, "source": token_key.1},
+        "unknown_keys": unknown,
+        "errors": errors,
+    })
+}
+
+/// Prints the resolved configuration (as JSON with `json`); with errors, prints what resolved,
+/// then each error on standard error, and exits 2.
+pub(crate) fn show(cli: &Cli, json: bool) -> Result<Exit, CliError> {
     let diagnosis = config_loader(cli).diagnose();
-    let config = diagnosis.config();
     let path = token_store_path(cli)?;
     let source = if cli.token_store.is_some() {
         "--token-store or BLUEBUTTON_TOKEN_STORE"
@@ -122,12 +161,19 @@ pub(crate) fn show(cli: &Cli) -> Result<Exit, CliError> {
         "default"
     };
     let (key, key_source) = token_key_source(cli)?.describe();
-    let text = render(
-        config,
-        diagnosis.unresolved(),
-        (&path.display().to_string(), source),
-        (&key, key_source),
-    );
+    let store = path.display().to_string();
+    let text = if json {
+        let mut text = render_json(&diagnosis, (&store, source), (&key, key_source)).to_string();
+        text.push('\n');
+        text
+    } else {
+        render(
+            diagnosis.config(),
+            diagnosis.unresolved(),
+            (&store, source),
+            (&key, key_source),
+        )
+    };
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
     out.flush()?;

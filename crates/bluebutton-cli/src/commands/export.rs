@@ -108,10 +108,14 @@ pub(crate) async fn run(cli: &Cli, args: &ExportArgs) -> Result<Exit, CliError> 
         }
     };
     let (staging, summary) = written;
-    staging.replace(&EXPORT_FILES)?;
+    let files = staging.replace(&EXPORT_FILES)?;
 
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{}", render_summary(&summary, &args.out))?;
+    if args.json {
+        writeln!(out, "{}", summary_json(&summary, &args.out, &files))?;
+    } else {
+        writeln!(out, "{}", render_summary(&summary, &args.out))?;
+    }
     out.flush()?;
     Ok(Exit::Success)
 }
@@ -223,6 +227,21 @@ where
     }
     staging.complete(file)?;
     Ok(())
+}
+
+/// The summary as one JSON object: the counts (`patients` is `null` when demographics were
+/// not shared, `csv_rows` without CSV), the directory and the files written.
+fn summary_json(summary: &Summary, dir: &Path, files: &[std::path::PathBuf]) -> serde_json::Value {
+    let files: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    serde_json::json!({
+        "patients": summary.patients,
+        "coverages": summary.coverages,
+        "explanation_of_benefits": summary.eobs,
+        "pages": summary.pages,
+        "csv_rows": summary.csv_rows,
+        "dir": dir.display().to_string(),
+        "files": files,
+    })
 }
 
 fn render_summary(summary: &Summary, dir: &Path) -> String {

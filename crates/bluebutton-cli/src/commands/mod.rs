@@ -21,9 +21,22 @@ use crate::exit::Exit;
 /// network failure also names the configured server and where its address came from; rejected
 /// client credentials name the settings to check and where they came from.
 pub(crate) async fn run(cli: &Cli) -> Result<Exit, CliError> {
-    dispatch(cli)
-        .await
-        .map_err(|error| name_the_credentials(cli, name_the_server(cli, error)))
+    dispatch(cli).await.map_err(|error| {
+        name_the_profile(cli, name_the_credentials(cli, name_the_server(cli, error)))
+    })
+}
+
+/// A login missing from the store, in the user's terms: the profile and the command to run.
+fn name_the_profile(cli: &Cli, error: CliError) -> CliError {
+    match &error {
+        CliError::Auth(bluebutton::AuthError::TokenNotFound { .. })
+        | CliError::Api(bluebutton::Error::Auth(bluebutton::AuthError::TokenNotFound { .. })) => {
+            CliError::LoginMissing {
+                profile: cli.profile.clone(),
+            }
+        }
+        _ => error,
+    }
 }
 
 /// `error`, wrapped with the sources of `client_id` and `client_secret` when the server
@@ -75,10 +88,20 @@ async fn dispatch(cli: &Cli) -> Result<Exit, CliError> {
         Command::InsuranceCard => data::insurance_card(cli).await,
         Command::Eob(args) => eob::run(cli, args).await,
         Command::Export(args) => export::run(cli, args).await,
-        Command::Config(ConfigCommand::Show) => config::show(cli),
+        Command::Config(ConfigCommand::Show { json }) => config::show(cli, *json),
         Command::Fhir(FhirCommand::Check { files, strict }) => fhir::check(files, *strict),
         Command::Sandbox(SandboxCommand::Serve(args)) => sandbox::serve(args).await,
+        Command::Completions { shell } => completions(*shell),
     }
+}
+
+/// Prints the completion script of `shell`.
+fn completions(shell: clap_complete::Shell) -> Result<Exit, CliError> {
+    use clap::CommandFactory;
+    let mut out = std::io::stdout().lock();
+    clap_complete::generate(shell, &mut Cli::command(), "bluebutton", &mut out);
+    out.flush()?;
+    Ok(Exit::Success)
 }
 
 /// Writes `bytes` to standard output followed by a line break if they lack one.
