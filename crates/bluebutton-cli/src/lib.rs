@@ -50,8 +50,11 @@ fn init_tracing(verbose: u8) {
         Ok(directives) if verbose == 0 && !directives.is_empty() => EnvFilter::new(directives),
         _ => EnvFilter::new(default),
     };
+    // Colour only on a terminal: logs redirected to a file stay plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(std::io::stderr)
         .with_target(verbose > 1)
         .try_init();

@@ -694,6 +694,15 @@ fn export_draws_a_progress_bar_on_a_terminal() {
         "a bar is drawn: {screen}"
     );
     assert!(screen.contains("60/60"), "the bar ends full: {screen}");
+    assert!(screen.contains("EOB/s"), "a rate with its unit: {screen}");
+    assert!(
+        screen.contains("Coverage") && screen.contains("Patient"),
+        "every resource has progress: {screen}"
+    );
+    assert!(
+        !screen.contains("\u{1b}["),
+        "no stray escape sequences: {screen}"
+    );
     assert!(screen.contains("Exported 1 Patient"), "{screen}");
 }
 

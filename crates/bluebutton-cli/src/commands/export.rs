@@ -144,7 +144,7 @@ async fn write_export(cli: &Cli, args: &ExportArgs) -> Result<(Staging, Summary)
         .page_size(args.count)
         .limits(PageLimit::All.limits());
     let mut pages = RawPages::new(search.pages::<bluebutton::RawPage>());
-    let progress = Progress::new("ExplanationOfBenefit");
+    let mut progress = Progress::new("ExplanationOfBenefit", "EOB");
     match args.format {
         ExportFormat::Ndjson => {
             let mut file = staging.create("ExplanationOfBenefit.ndjson")?;
@@ -200,6 +200,7 @@ where
     B::Patient: serde::Serialize,
     B::Coverage: serde::Serialize,
 {
+    let progress = Progress::new("Patient", "Patient");
     match beneficiary.patient().first::<B>().await {
         Ok(bundle) => {
             let mut file = staging.create("Patient.ndjson")?;
@@ -207,6 +208,7 @@ where
             for patient in bundle.patients() {
                 write_resource(&mut file, patient)?;
                 count += 1;
+                progress.advance(1);
             }
             staging.complete(file)?;
             summary.patients = Some(count);
@@ -216,16 +218,20 @@ where
         }
         Err(error) => return Err(error.into()),
     }
+    progress.finish();
 
+    let progress = Progress::new("Coverage", "Coverage");
     let mut file = staging.create("Coverage.ndjson")?;
     let mut pages = beneficiary.coverage().pages::<B>();
     while let Some(page) = pages.try_next().await? {
         for coverage in page.coverages() {
             write_resource(&mut file, coverage)?;
             summary.coverages += 1;
+            progress.advance(1);
         }
     }
     staging.complete(file)?;
+    progress.finish();
     Ok(())
 }
 
