@@ -275,7 +275,7 @@ fn eob_csv_has_the_header_and_one_row_per_line_item() {
     assert_eq!(
         lines.next(),
         Some(
-            "eob_id,claim_id,claim_type,use,line,service_start,service_end,code_system,code,description,submitted,allowed,paid"
+            "eob_id,claim_id,claim_type,use,line,service_start,service_end,code_system,code,description,submitted,allowed,paid,deductible,coinsurance,patient_paid,provider_npi,prescriber_npi,claim_submitted,claim_allowed,claim_paid"
         )
     );
     let mut reader = csv::Reader::from_reader(outcome.stdout.as_bytes());
@@ -283,6 +283,19 @@ fn eob_csv_has_the_header_and_one_row_per_line_item() {
     assert_eq!(rows.len(), expected_rows);
     let eob_ids: HashSet<&str> = rows.iter().map(|r| r.get(0).unwrap()).collect();
     assert_eq!(eob_ids.len(), claims.len(), "every claim has rows");
+    assert!(
+        rows.iter().all(|r| !r[7].starts_with("http")),
+        "code systems by short name"
+    );
+    let part_d: Vec<_> = rows.iter().filter(|r| &r[2] == "pde").collect();
+    assert!(
+        part_d.iter().all(|r| !r[17].is_empty() && &r[7] == "NDC"),
+        "Part D rows name the prescriber and the NDC"
+    );
+    assert!(
+        rows.iter().any(|r| !r[14].is_empty()) && rows.iter().all(|r| !r[20].is_empty()),
+        "coinsurance where the data has it, and the claim's paid total on every row"
+    );
 }
 
 #[test]
