@@ -275,7 +275,7 @@ fn eob_csv_has_the_header_and_one_row_per_line_item() {
     assert_eq!(
         lines.next(),
         Some(
-            "eob_id,claim_id,claim_type,use,line,service_start,service_end,code_system,code,description,submitted,allowed,paid,deductible,coinsurance,patient_paid,provider_npi,prescriber_npi,claim_submitted,claim_allowed,claim_paid"
+            "eob_id,claim_id,claim_type,use,line,service_start,service_end,code_system,code,description,submitted,allowed,paid,deductible,coinsurance,patient_paid,provider_npi,provider_name,prescriber_npi,claim_submitted,claim_allowed,claim_paid"
         )
     );
     let mut reader = csv::Reader::from_reader(outcome.stdout.as_bytes());
@@ -289,12 +289,16 @@ fn eob_csv_has_the_header_and_one_row_per_line_item() {
     );
     let part_d: Vec<_> = rows.iter().filter(|r| &r[2] == "pde").collect();
     assert!(
-        part_d.iter().all(|r| !r[17].is_empty() && &r[7] == "NDC"),
+        part_d.iter().all(|r| !r[18].is_empty() && &r[7] == "NDC"),
         "Part D rows name the prescriber and the NDC"
     );
     assert!(
-        rows.iter().any(|r| !r[14].is_empty()) && rows.iter().all(|r| !r[20].is_empty()),
+        rows.iter().any(|r| !r[14].is_empty()) && rows.iter().all(|r| !r[21].is_empty()),
         "coinsurance where the data has it, and the claim's paid total on every row"
+    );
+    assert!(
+        rows.iter().any(|r| &r[17] == "Fake Hospital"),
+        "the provider's name where the claim has one"
     );
 }
 

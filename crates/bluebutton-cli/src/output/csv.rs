@@ -16,7 +16,7 @@ use bluebutton_fhir::{Decimal, Resource};
 use crate::error::CliError;
 
 /// The header row.
-pub(crate) const HEADER: [&str; 21] = [
+pub(crate) const HEADER: [&str; 22] = [
     "eob_id",
     "claim_id",
     "claim_type",
@@ -34,6 +34,7 @@ pub(crate) const HEADER: [&str; 21] = [
     "coinsurance",
     "patient_paid",
     "provider_npi",
+    "provider_name",
     "prescriber_npi",
     "claim_submitted",
     "claim_allowed",
@@ -115,6 +116,7 @@ impl<W: Write> LineItemWriter<W> {
         let totals = eob.totals();
         let npis = eob.provider_npis();
         let provider = npis.first().copied().unwrap_or_default();
+        let provider_name = eob.provider_name().unwrap_or_default();
         let prescriber = eob.prescriber_npi().unwrap_or_default();
         let claim_submitted = amount(totals.submitted.as_ref());
         let claim_allowed = amount(totals.allowed.as_ref());
@@ -140,6 +142,7 @@ impl<W: Write> LineItemWriter<W> {
                 "",
                 "",
                 provider,
+                provider_name,
                 prescriber,
                 claim_submitted,
                 claim_allowed,
@@ -170,6 +173,7 @@ impl<W: Write> LineItemWriter<W> {
                 amount(line.coinsurance),
                 amount(line.patient_paid),
                 provider,
+                provider_name,
                 prescriber,
                 claim_submitted,
                 claim_allowed,
@@ -230,9 +234,9 @@ mod tests {
         let (text, rows) = rows_of(eob);
         assert_eq!(rows, 2);
         insta::assert_snapshot!(text, @r#"
-        eob_id,claim_id,claim_type,use,line,service_start,service_end,code_system,code,description,submitted,allowed,paid,deductible,coinsurance,patient_paid,provider_npi,prescriber_npi,claim_submitted,claim_allowed,claim_paid
-        carrier-1,C1,carrier,claim,1,2020-01-03,2020-01-03,HCPCS,99213,"Office visit, ""est""",120.50,80.00,64.10,,,,,,120.50,80.00,64.10
-        carrier-1,C1,carrier,claim,2,2020-01-02,2020-01-05,,,Lab,,,,,,,,,120.50,80.00,64.10
+        eob_id,claim_id,claim_type,use,line,service_start,service_end,code_system,code,description,submitted,allowed,paid,deductible,coinsurance,patient_paid,provider_npi,provider_name,prescriber_npi,claim_submitted,claim_allowed,claim_paid
+        carrier-1,C1,carrier,claim,1,2020-01-03,2020-01-03,HCPCS,99213,"Office visit, ""est""",120.50,80.00,64.10,,,,,,,120.50,80.00,64.10
+        carrier-1,C1,carrier,claim,2,2020-01-02,2020-01-05,,,Lab,,,,,,,,,,120.50,80.00,64.10
         "#);
     }
 
@@ -244,7 +248,7 @@ mod tests {
         assert_eq!(rows, 1);
         assert_eq!(
             text.lines().nth(1),
-            Some("x,,,claim,,,,,,,,,7.5,,,,,,,,7.5"),
+            Some("x,,,claim,,,,,,,,,7.5,,,,,,,,,7.5"),
             "the claim's paid total, as a row amount and as the claim total"
         );
     }
@@ -256,7 +260,7 @@ mod tests {
         );
         assert_eq!(
             text.lines().nth(1),
-            Some("pa,,,preauthorization,1,,,,,,,,,,,,,,,,")
+            Some("pa,,,preauthorization,1,,,,,,,,,,,,,,,,,")
         );
     }
 
@@ -275,7 +279,7 @@ mod tests {
         assert_eq!(
             text.lines().nth(1),
             Some(
-                "pde-1,89,pde,claim,1,2015-05-12,2015-05-12,NDC,000000000,Water,550.0,,126.99,,,,,,550.00,,126.99"
+                "pde-1,89,pde,claim,1,2015-05-12,2015-05-12,NDC,000000000,Water,550.0,,126.99,,,,,,,550.00,,126.99"
             )
         );
         let mut r4 = LineItemWriter::new(Vec::new(), FhirVersion::R4).unwrap();

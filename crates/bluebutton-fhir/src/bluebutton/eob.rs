@@ -195,6 +195,10 @@ pub trait ClaimView {
     /// Every provider NPI named by the claim (billing provider, care team, contained resources), deduplicated.
     fn provider_npis(&self) -> Vec<&str>;
 
+    /// The billing provider's name: the contained Organization `provider` points to, else the
+    /// reference's `display`.
+    fn provider_name(&self) -> Option<&str>;
+
     /// The prescriber's NPI (Part D): the care-team member with the role `prescribing`, else
     /// on a Part D claim the first care-team member with an NPI.
     fn prescriber_npi(&self) -> Option<&str>;
@@ -584,6 +588,20 @@ macro_rules! shared_claim_view_methods {
 
         fn line_items(&self) -> Vec<LineItem<'_>> {
             line_items(self)
+        }
+
+        fn provider_name(&self) -> Option<&str> {
+            let reference = self.provider.as_ref()?;
+            let contained = reference
+                .reference
+                .as_deref()
+                .and_then(|r| r.strip_prefix('#'))
+                .and_then(|id| self.contained.iter().find(|r| r.id() == Some(id)));
+            let name = match contained {
+                Some(Resource::Organization(organization)) => organization.name.as_deref(),
+                _ => None,
+            };
+            name.or(reference.display.as_deref())
         }
 
         fn prescriber_npi(&self) -> Option<&str> {
