@@ -112,6 +112,9 @@ pub(crate) enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// The manual page (roff) on standard output; `cargo xtask man` writes it to a file.
+    #[command(hide = true)]
+    Man,
 }
 
 /// `login`.

@@ -85,3 +85,21 @@ fn config_show_login_and_export_summaries_as_json() {
     assert_eq!(summary["files"].as_array().unwrap().len(), 3);
     assert_eq!(summary["csv_rows"], Value::Null);
 }
+
+#[test]
+fn the_manual_page_covers_every_command() {
+    let env = Env::start();
+    let page = env.run(&["man"]).expect_code(0).stdout;
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH bluebutton"),
+        "{page}"
+    );
+    for command in ["export", "completions", "config", "sandbox"] {
+        assert!(page.contains(command), "{command} in the manual page");
+    }
+    let help = env.run(&["--help"]).expect_code(0).stdout;
+    assert!(
+        !help.lines().any(|l| l.trim_start().starts_with("man ")),
+        "`man` is not listed: {help}"
+    );
+}

@@ -92,6 +92,7 @@ async fn dispatch(cli: &Cli) -> Result<Exit, CliError> {
         Command::Fhir(FhirCommand::Check { files, strict }) => fhir::check(files, *strict),
         Command::Sandbox(SandboxCommand::Serve(args)) => sandbox::serve(args).await,
         Command::Completions { shell } => completions(*shell),
+        Command::Man => man_page(),
     }
 }
 
@@ -100,6 +101,15 @@ fn completions(shell: clap_complete::Shell) -> Result<Exit, CliError> {
     use clap::CommandFactory;
     let mut out = std::io::stdout().lock();
     clap_complete::generate(shell, &mut Cli::command(), "bluebutton", &mut out);
+    out.flush()?;
+    Ok(Exit::Success)
+}
+
+/// Prints the manual page (roff).
+fn man_page() -> Result<Exit, CliError> {
+    use clap::CommandFactory;
+    let mut out = std::io::stdout().lock();
+    clap_mangen::Man::new(Cli::command()).render(&mut out)?;
     out.flush()?;
     Ok(Exit::Success)
 }
