@@ -32,6 +32,17 @@ pub(crate) fn config_loader(cli: &Cli) -> ConfigLoader {
     loader.process_env()
 }
 
+/// Warns on standard error about each key of the config file that names no setting, with the
+/// closest known key: a misspelled optional setting would otherwise be ignored silently.
+pub(crate) fn warn_unknown_keys(config: &Config) {
+    for key in config.unknown_keys() {
+        eprintln!(
+            "warning: configuration: unknown key {} ignored",
+            bluebutton_config::describe_unknown_key(key)
+        );
+    }
+}
+
 /// The configuration for a command that talks to the server without the app's identity
 /// (`metadata`): like [`load_config`], but a missing client id, secret or callback URL is no
 /// error (those settings stay empty and unused).
@@ -188,6 +199,7 @@ impl Context {
     /// Loads the config and opens the token store (a login may be missing: for `login`).
     pub(crate) async fn new(cli: &Cli) -> Result<Self, CliError> {
         let config = load_config(cli)?;
+        warn_unknown_keys(&config);
         let path = token_store_path(cli)?;
         ensure_private_dir(&path)?;
         tracing::debug!(token_store = %path.display(), base_url = %config.base_url(), "client");

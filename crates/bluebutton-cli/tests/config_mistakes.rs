@@ -131,3 +131,17 @@ fn metadata_needs_no_client_credentials() {
     assert_eq!(statement["resourceType"], "CapabilityStatement");
     assert!(!env.store.exists(), "no token file is created");
 }
+
+#[test]
+fn a_misspelled_optional_key_is_warned_about_by_every_command() {
+    let env = Env::start();
+    let text = std::fs::read_to_string(&env.config).unwrap();
+    let mut document: serde_json::Value = serde_json::from_str(&text).unwrap();
+    document["retry_setings"] = serde_json::json!({"total": 0});
+    std::fs::write(&env.config, document.to_string()).unwrap();
+    let outcome = env.run(&["metadata"]).expect_code(0);
+    assert_eq!(
+        outcome.stderr.trim(),
+        "warning: configuration: unknown key `retry_setings` (did you mean `retry_settings`?) ignored"
+    );
+}

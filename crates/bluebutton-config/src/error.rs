@@ -348,18 +348,9 @@ pub(crate) fn unknown_keys_text(unknown_keys: &[String]) -> String {
 
 /// `` `client_secert` (did you mean `client_secret`?) ``, or `` `colour` `` without a close key.
 pub fn describe_unknown_key(key: &str) -> String {
-    match ConfigKey::closest_to(key) {
-        Some(known) => format!("`{key}` (did you mean `{}`?)", spelled_like(key, known)),
+    match ConfigKey::closest_spelling(key) {
+        Some(known) => format!("`{key}` (did you mean `{known}`?)"),
         None => format!("`{key}`"),
-    }
-}
-
-/// The spelling of `known` in the style of `key`: camelCase when `key` has capitals.
-fn spelled_like(key: &str, known: ConfigKey) -> &'static str {
-    if key.chars().any(|c| c.is_ascii_uppercase()) {
-        known.camel_path()
-    } else {
-        known.path()
     }
 }
 

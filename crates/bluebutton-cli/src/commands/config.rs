@@ -136,7 +136,7 @@ fn render_json(
         .map(|key| {
             serde_json::json!({
                 "key": key,
-                "did_you_mean": ConfigKey::closest_to(key).map(|k| k.path()),
+                "did_you_mean": ConfigKey::closest_spelling(key),
             })
         })
         .collect();

@@ -51,6 +51,7 @@ pub(crate) async fn userinfo(cli: &Cli) -> Result<Exit, CliError> {
 pub(crate) async fn metadata(cli: &Cli) -> Result<Exit, CliError> {
     // No token is involved: no token file is opened.
     let config = load_config_without_credentials(cli)?;
+    crate::context::warn_unknown_keys(&config);
     let transport = crate::retries::transport(&config)?;
     let client = BlueButton::builder(config).transport(transport).build()?;
     let body = client.metadata::<Bytes>().await?;
