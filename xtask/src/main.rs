@@ -6,6 +6,7 @@ mod cmd;
 mod codegen;
 mod deps;
 mod fuzz;
+mod man;
 mod reliability;
 mod suite;
 
@@ -36,6 +37,8 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Run every cargo-fuzz target in fuzz/ for N seconds (needs `cargo install cargo-fuzz`).
     Fuzz(fuzz::FuzzArgs),
+    /// Write the CLI's manual page (`bluebutton.1`, from its clap definition via clap_mangen).
+    Man(man::ManArgs),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
         Command::Deps => deps::run(),
         Command::Fuzz(args) => fuzz::run(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::Man(args) => man::run(&args),
         Command::Codegen(args) => codegen::run(&args).map_err(|err| cmd::StepFailed {
             step: "codegen".to_owned(),
             detail: err.to_string(),

@@ -10,13 +10,22 @@ use time::{Date, OffsetDateTime};
 
 use crate::exit::EXIT_CODES_HELP;
 
+/// The help heading of the options every command takes.
+const GLOBAL: &str = "Global options";
+
 /// Command-line client for the CMS Blue Button 2.0 API.
 #[derive(Debug, Parser)]
 #[command(name = "bluebutton", version, about, after_help = EXIT_CODES_HELP)]
 pub(crate) struct Cli {
     /// Configuration file (.json, .yaml or .yml). Default: ./.bluebutton-config.json (then
     /// .yaml, .yml) if present; BLUEBUTTON_* environment variables apply on top.
-    #[arg(long, global = true, value_name = "FILE", env = "BLUEBUTTON_CONFIG")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        env = "BLUEBUTTON_CONFIG",
+        help_heading = GLOBAL
+    )]
     pub(crate) config: Option<PathBuf>,
 
     /// Token store: a JSON file (mode 0600, each token encrypted), or a SQLite database when the
@@ -27,7 +36,8 @@ pub(crate) struct Cli {
         long,
         global = true,
         value_name = "PATH",
-        env = "BLUEBUTTON_TOKEN_STORE"
+        env = "BLUEBUTTON_TOKEN_STORE",
+        help_heading = GLOBAL
     )]
     pub(crate) token_store: Option<PathBuf>,
 
@@ -39,16 +49,23 @@ pub(crate) struct Cli {
         long,
         global = true,
         value_name = "PATH",
-        env = "BLUEBUTTON_TOKEN_KEY_FILE"
+        env = "BLUEBUTTON_TOKEN_KEY_FILE",
+        help_heading = GLOBAL
     )]
     pub(crate) token_key_file: Option<PathBuf>,
 
     /// Name of the stored login to use; one token file can hold several.
-    #[arg(long, global = true, value_name = "NAME", default_value = "default")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "NAME",
+        default_value = "default",
+        help_heading = GLOBAL
+    )]
     pub(crate) profile: String,
 
     /// Log to stderr (-v debug, -vv trace); secrets are never logged.
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, help_heading = GLOBAL)]
     pub(crate) verbose: u8,
 
     /// The command.
@@ -88,6 +105,16 @@ pub(crate) enum Command {
     /// The local emulator of the API.
     #[command(subcommand)]
     Sandbox(SandboxCommand),
+    /// A completion script for SHELL on standard output, e.g.
+    /// `bluebutton completions bash > ~/.local/share/bash-completion/completions/bluebutton`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// The manual page (roff) on standard output; `cargo xtask man` writes it to a file.
+    #[command(hide = true)]
+    Man,
 }
 
 /// `login`.
@@ -104,6 +131,10 @@ pub(crate) struct LoginArgs {
     /// Seconds to wait for the browser to come back.
     #[arg(long, value_name = "SECS", default_value = "300", value_parser = parse_seconds)]
     pub(crate) timeout: Duration,
+
+    /// Print the summary as one JSON object (patient, profile, scopes).
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 /// `token ...`.
@@ -181,9 +212,18 @@ pub(crate) enum ExportFormat {
 /// `export`.
 #[derive(Debug, Args)]
 pub(crate) struct ExportArgs {
-    /// Directory to write into (created if missing).
+    /// Directory to write into (created if missing). One that already holds an export is
+    /// refused unless --force.
     #[arg(long, value_name = "DIR")]
     pub(crate) out: PathBuf,
+
+    /// Replace the export already in --out (every file of it, once the new one is complete).
+    #[arg(long)]
+    pub(crate) force: bool,
+
+    /// Print the summary as one JSON object (counts and files).
+    #[arg(long)]
+    pub(crate) json: bool,
 
     /// File format.
     #[arg(long, value_enum, default_value_t = ExportFormat::Ndjson)]
@@ -197,8 +237,13 @@ pub(crate) struct ExportArgs {
 /// `config ...`.
 #[derive(Debug, Subcommand)]
 pub(crate) enum ConfigCommand {
-    /// The resolved configuration with the source of each value (secret redacted).
-    Show,
+    /// The resolved configuration with the source of each value (secret redacted); with a
+    /// broken configuration, what resolved and then every error (exit 2).
+    Show {
+        /// Print one JSON object (settings with value and source, unknown keys, errors).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `fhir ...`.

@@ -20,11 +20,42 @@ const KEY_FILE: &str = "tokens.key";
 /// Loads the configuration: `--config FILE`, else the discovered file in the current directory;
 /// the `BLUEBUTTON_*` environment variables apply on top in both cases.
 pub(crate) fn load_config(cli: &Cli) -> Result<Config, CliError> {
+    Ok(config_loader(cli).load()?)
+}
+
+/// The loader of [`load_config`]: `--config FILE` or discovery, with the environment on top.
+pub(crate) fn config_loader(cli: &Cli) -> ConfigLoader {
     let loader = match &cli.config {
         Some(file) => ConfigLoader::new().file(file),
         None => ConfigLoader::new().discover_cwd(),
     };
-    Ok(loader.process_env().load()?)
+    loader.process_env()
+}
+
+/// Warns on standard error about each key of the config file that names no setting, with the
+/// closest known key: a misspelled optional setting would otherwise be ignored silently.
+pub(crate) fn warn_unknown_keys(config: &Config) {
+    for key in config.unknown_keys() {
+        eprintln!(
+            "warning: configuration: unknown key {} ignored",
+            bluebutton_config::describe_unknown_key(key)
+        );
+    }
+}
+
+/// The configuration for a command that talks to the server without the app's identity
+/// (`metadata`): like [`load_config`], but a missing client id, secret or callback URL is no
+/// error (those settings stay empty and unused).
+pub(crate) fn load_config_without_credentials(cli: &Cli) -> Result<Config, CliError> {
+    let diagnosis = config_loader(cli).diagnose();
+    let blocking = diagnosis
+        .errors()
+        .iter()
+        .position(|e| !matches!(e, bluebutton::ConfigError::Missing { .. }));
+    match blocking {
+        Some(index) => Err(diagnosis.into_errors().swap_remove(index).into()),
+        None => Ok(diagnosis.into_config()),
+    }
 }
 
 /// The token file: `--token-store`, else `<config dir>/bluebutton/tokens.json`.
@@ -168,6 +199,7 @@ impl Context {
     /// Loads the config and opens the token store (a login may be missing: for `login`).
     pub(crate) async fn new(cli: &Cli) -> Result<Self, CliError> {
         let config = load_config(cli)?;
+        warn_unknown_keys(&config);
         let path = token_store_path(cli)?;
         ensure_private_dir(&path)?;
         tracing::debug!(token_store = %path.display(), base_url = %config.base_url(), "client");
@@ -182,7 +214,11 @@ impl Context {
             Arc::new(file_store)
         };
         let issuer = Issuer::from_config(&config);
-        let client = BlueButton::builder(config).token_store(store).build()?;
+        let transport = crate::retries::transport(&config)?;
+        let client = BlueButton::builder(config)
+            .transport(transport)
+            .token_store(store)
+            .build()?;
         let profile = cli.profile.clone();
         let key = move_legacy_login(client.token_manager().store().as_ref(), &profile, &issuer)
             .await?
@@ -198,6 +234,24 @@ impl Context {
     /// Like [`new`](Self::new), for commands that need a login of this configuration: without
     /// one, the error names the profile, the configured issuer and the logins the store has.
     pub(crate) async fn with_login(cli: &Cli) -> Result<Self, CliError> {
+        // A configuration error comes first. Then, without a token file or its key file there
+        // is no login to use: say so before creating either (only `login` creates them).
+        load_config(cli)?;
+        let store = token_store_path(cli)?;
+        if !store.exists() {
+            return Err(CliError::LoginMissing {
+                profile: cli.profile.clone(),
+            });
+        }
+        if let KeySource::File(key, _) = token_key_source(cli)?
+            && !key.exists()
+        {
+            return Err(CliError::KeyMissing {
+                store,
+                key,
+                profile: cli.profile.clone(),
+            });
+        }
         let context = Self::new(cli).await?;
         if context
             .client

@@ -58,6 +58,28 @@ pub(crate) enum CliError {
         others: Vec<String>,
     },
 
+    /// There is no token file or no key to open it: nobody has logged in with this profile.
+    #[error("no login for profile `{profile}`: run `bluebutton --profile {profile} login`")]
+    LoginMissing {
+        /// The profile.
+        profile: String,
+    },
+
+    /// The token file exists but the key file that opens it does not.
+    #[error(
+        "the token file {} cannot be opened: its key file {} does not exist; restore it, set BLUEBUTTON_TOKEN_KEY, or run `bluebutton --profile {profile} login` to sign in again",
+        store.display(),
+        key.display()
+    )]
+    KeyMissing {
+        /// The token file.
+        store: PathBuf,
+        /// The key file looked for.
+        key: PathBuf,
+        /// The profile.
+        profile: String,
+    },
+
     /// Nobody came back to the callback URL in time.
     #[error("login timed out after {}s without a callback", waited.as_secs())]
     LoginTimeout {
@@ -143,6 +165,65 @@ pub(crate) enum CliError {
         /// The I/O error.
         #[source]
         source: std::io::Error,
+    },
+
+    /// The signal handlers could not be installed.
+    #[error("cannot listen for Ctrl-C: {source}")]
+    Signal {
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// `export --out` names a directory that already holds an export.
+    #[error(
+        "{} already holds an export ({}); pass --force to replace it, or choose another --out",
+        dir.display(),
+        files.join(", ")
+    )]
+    ExportExists {
+        /// The directory.
+        dir: PathBuf,
+        /// The export files found there.
+        files: Vec<String>,
+    },
+
+    /// `export --out` names something that is not a directory.
+    #[error("--out {}: {what}; --out takes a directory (created if missing)", path.display())]
+    NotADirectory {
+        /// The path given.
+        path: PathBuf,
+        /// What is there instead, e.g. "this is a file".
+        what: &'static str,
+    },
+
+    /// The server could not be reached, after every retry.
+    #[error(
+        "{source}; `base_url` is {base_url} (from {origin}){}",
+        if *loopback { "; is a server running there? `bluebutton sandbox serve` starts a local one" } else { "" }
+    )]
+    Unreachable {
+        /// The network error.
+        source: Box<CliError>,
+        /// The configured server.
+        base_url: Box<Url>,
+        /// What set `base_url` (a file, a variable, the environment's default).
+        origin: String,
+        /// Whether the server is on this machine.
+        loopback: bool,
+    },
+
+    /// The server refused the app's client id or secret.
+    #[error(
+        "{source}; the server does not accept this app's credentials: check `client_id` ({client_id_from}) and `client_secret` ({client_secret_from}) against the app's registration"
+    )]
+    ClientRejected {
+        /// The OAuth error, with the server's answer.
+        source: Box<CliError>,
+        /// Where `client_id` came from.
+        client_id_from: String,
+        /// Where `client_secret` came from.
+        client_secret_from: String,
     },
 
     /// The sandbox could not start.

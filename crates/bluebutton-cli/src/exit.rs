@@ -17,7 +17,8 @@ Exit codes:
   3  authorization error: sign in again with `bluebutton login` (denied, timed out, no token,
      refresh refused, scope not granted, a stored token this key cannot decrypt)
   4  API error (the server answered an error status or an unusable response)
-  5  network error (connection refused, timeout, connection lost)";
+  5  network error (connection refused, timeout, connection lost)
+  130  interrupted (Ctrl-C or SIGTERM); an interrupted `export` replaces no file";
 
 /// The exit status of the process.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,6 +35,8 @@ pub(crate) enum Exit {
     Api,
     /// 5: network.
     Network,
+    /// 130: stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it).
+    Interrupted,
 }
 
 impl Exit {
@@ -46,6 +49,7 @@ impl Exit {
             Exit::Auth => 3,
             Exit::Api => 4,
             Exit::Network => 5,
+            Exit::Interrupted => 130,
         }
     }
 }
@@ -135,12 +139,19 @@ pub(crate) fn of_api(error: &ApiError) -> Exit {
 pub(crate) fn of(error: &CliError) -> Exit {
     match error {
         CliError::Config(_)
+        | CliError::ExportExists { .. }
+        | CliError::NotADirectory { .. }
         | CliError::CallbackNotLoopback { .. }
         | CliError::InvalidSetting { .. } => Exit::Usage,
         CliError::Api(e) => of_api(e),
         CliError::Auth(e) => of_auth(e),
+        CliError::Unreachable { source, .. } | CliError::ClientRejected { source, .. } => {
+            of(source)
+        }
         CliError::LoginTimeout { .. }
         | CliError::NoLogin { .. }
+        | CliError::LoginMissing { .. }
+        | CliError::KeyMissing { .. }
         | CliError::ScopeNotGranted { .. }
         | CliError::CallbackRejected { .. } => Exit::Auth,
         CliError::Resource { .. } => Exit::Api,
@@ -150,6 +161,7 @@ pub(crate) fn of(error: &CliError) -> Exit {
         | CliError::Csv { .. }
         | CliError::Listen { .. }
         | CliError::Runtime { .. }
+        | CliError::Signal { .. }
         | CliError::Sandbox(_) => Exit::Failure,
     }
 }
@@ -167,9 +179,10 @@ mod tests {
             Exit::Auth,
             Exit::Api,
             Exit::Network,
+            Exit::Interrupted,
         ];
         let codes: Vec<u8> = all.iter().map(|e| e.code()).collect();
-        assert_eq!(codes, [0, 1, 2, 3, 4, 5]);
+        assert_eq!(codes, [0, 1, 2, 3, 4, 5, 130]);
         for code in &codes[1..] {
             assert!(EXIT_CODES_HELP.contains(&format!("  {code}  ")), "{code}");
         }

@@ -21,10 +21,12 @@ mod commands;
 mod context;
 mod error;
 mod exit;
+mod interrupt;
 mod loopback;
 mod output;
 mod pager;
 mod progress;
+mod retries;
 
 use std::process::ExitCode;
 
@@ -48,8 +50,11 @@ fn init_tracing(verbose: u8) {
         Ok(directives) if verbose == 0 && !directives.is_empty() => EnvFilter::new(directives),
         _ => EnvFilter::new(default),
     };
+    // Colour only on a terminal: logs redirected to a file stay plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(std::io::stderr)
         .with_target(verbose > 1)
         .try_init();
@@ -82,7 +87,10 @@ pub fn main() -> ExitCode {
         Err(error) => {
             let exit = exit::of(&error);
             let mut line = format!("bluebutton: error: {error}");
-            if exit == Exit::Auth && !matches!(cli.command, cli::Command::Login(_)) {
+            if exit == Exit::Auth
+                && !matches!(cli.command, cli::Command::Login(_))
+                && !line.contains("login`")
+            {
                 line.push_str(" (run `bluebutton login` to sign in again)");
             }
             if cli.verbose > 0 {

@@ -275,7 +275,7 @@ fn eob_csv_has_the_header_and_one_row_per_line_item() {
     assert_eq!(
         lines.next(),
         Some(
-            "eob_id,claim_id,claim_type,use,line,service_start,service_end,code_system,code,description,submitted,allowed,paid"
+            "eob_id,claim_id,claim_type,use,line,service_start,service_end,code_system,code,description,submitted,allowed,paid,deductible,coinsurance,patient_paid,provider_npi,provider_name,prescriber_npi,claim_submitted,claim_allowed,claim_paid"
         )
     );
     let mut reader = csv::Reader::from_reader(outcome.stdout.as_bytes());
@@ -283,6 +283,23 @@ fn eob_csv_has_the_header_and_one_row_per_line_item() {
     assert_eq!(rows.len(), expected_rows);
     let eob_ids: HashSet<&str> = rows.iter().map(|r| r.get(0).unwrap()).collect();
     assert_eq!(eob_ids.len(), claims.len(), "every claim has rows");
+    assert!(
+        rows.iter().all(|r| !r[7].starts_with("http")),
+        "code systems by short name"
+    );
+    let part_d: Vec<_> = rows.iter().filter(|r| &r[2] == "pde").collect();
+    assert!(
+        part_d.iter().all(|r| !r[18].is_empty() && &r[7] == "NDC"),
+        "Part D rows name the prescriber and the NDC"
+    );
+    assert!(
+        rows.iter().any(|r| !r[14].is_empty()) && rows.iter().all(|r| !r[21].is_empty()),
+        "coinsurance where the data has it, and the claim's paid total on every row"
+    );
+    assert!(
+        rows.iter().any(|r| &r[17] == "Fake Hospital"),
+        "the provider's name where the claim has one"
+    );
 }
 
 #[test]
@@ -421,15 +438,33 @@ fn the_token_file_opens_only_with_its_key() {
         .output()
         .map(|o| assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr)))
         .unwrap();
-    // Without it, a new key file is made and the sealed token cannot be opened with it:
-    // an authorization error that says what happened and shows no secret.
+    // Without it, the token file cannot be opened: an authorization error that names the
+    // missing key file, creates none, and shows no secret.
+    let refused = env.run(&["token", "show"]).expect_code(3);
+    assert!(
+        refused.stderr.contains("its key file") && refused.stderr.contains("does not exist"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        !key_file.exists(),
+        "a read-only command creates no key file"
+    );
+    assert!(!refused.stderr.contains(key.trim()));
+    // With another key, the sealed token cannot be opened.
+    std::fs::write(&key_file, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n").unwrap();
+    #[cfg(unix)]
+    std::fs::set_permissions(
+        &key_file,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
     let refused = env.run(&["token", "show"]).expect_code(3);
     assert!(
         refused.stderr.contains("cannot be decrypted with this key"),
         "{}",
         refused.stderr
     );
-    assert!(!refused.stderr.contains(key.trim()));
     // A malformed key is a usage error.
     let bad = env
         .command(&["token", "show"])
@@ -676,6 +711,15 @@ fn export_draws_a_progress_bar_on_a_terminal() {
         "a bar is drawn: {screen}"
     );
     assert!(screen.contains("60/60"), "the bar ends full: {screen}");
+    assert!(screen.contains("EOB/s"), "a rate with its unit: {screen}");
+    assert!(
+        screen.contains("Coverage") && screen.contains("Patient"),
+        "every resource has progress: {screen}"
+    );
+    assert!(
+        !screen.contains("\u{1b}["),
+        "no stray escape sequences: {screen}"
+    );
     assert!(screen.contains("Exported 1 Patient"), "{screen}");
 }
 
@@ -711,7 +755,7 @@ fn login_opens_the_browser_with_the_printed_url() {
 fn a_failed_export_leaves_no_partial_file() {
     let env = Env::start().logged_in();
     let out = env.path("export");
-    // A directory where the claims file should go makes the final rename fail.
+    // A directory where the claims file should go is refused before anything is fetched.
     std::fs::create_dir_all(out.join("ExplanationOfBenefit.ndjson")).unwrap();
     let outcome = env
         .run(&["export", "--out", out.to_str().unwrap()])
@@ -725,8 +769,7 @@ fn a_failed_export_leaves_no_partial_file() {
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
-    assert!(!names.iter().any(|n| n.ends_with(".partial")), "{names:?}");
-    assert!(names.contains(&"Coverage.ndjson".to_owned()), "{names:?}");
+    assert_eq!(names, ["ExplanationOfBenefit.ndjson"], "nothing written");
 
     // An API failure mid-way exits 4, also without leftovers.
     let out = env.path("export-2");

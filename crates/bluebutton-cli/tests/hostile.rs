@@ -87,10 +87,11 @@ fn mode_of(path: &std::path::Path) -> u32 {
 }
 
 #[test]
-fn processes_creating_the_key_at_once_all_get_the_one_key() {
+fn read_only_commands_at_once_create_no_key_and_login_creates_one() {
     let env = Env::start();
     std::fs::create_dir_all(env.store.parent().unwrap()).unwrap();
-    // Started together; whichever creates the key first, every one must read a whole key.
+    // Started together, before any login: each says there is none, and none creates a key
+    // (atomic creation of the key by racing processes is the auth crate's to test).
     let children: Vec<_> = (0..8)
         .map(|_| {
             env.command(&["token", "show"])
@@ -103,27 +104,32 @@ fn processes_creating_the_key_at_once_all_get_the_one_key() {
     for child in children {
         let output = child.wait_with_output().expect("wait");
         let stderr = String::from_utf8_lossy(&output.stderr);
-        // No token yet (exit 3), and never a key error (exit 2, "a token key is 32 bytes").
         assert_eq!(output.status.code(), Some(3), "{stderr}");
         assert!(
-            stderr.contains("no login for profile `default`"),
+            stderr.contains(
+                "no login for profile `default`: run `bluebutton --profile default login`"
+            ),
             "{stderr}"
         );
     }
-    let key = std::fs::read_to_string(key_path(&env)).unwrap();
-    assert_eq!(key.len(), 43, "one whole key");
+    assert!(
+        !key_path(&env).exists(),
+        "a read-only command creates no key"
+    );
+    assert!(!env.store.exists(), "nor a token file");
     let entries: Vec<String> = std::fs::read_dir(env.store.parent().unwrap())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|name| name.ends_with(".tmp"))
         .collect();
-    assert!(entries.is_empty(), "no temp file is left: {entries:?}");
-    // The key they agreed on is the one the next login uses and keeps.
+    assert!(entries.is_empty(), "nothing is left: {entries:?}");
+    // Login creates the key, and the next commands keep it.
     let (outcome, status, _) = env.login(&[]);
     outcome.expect_code(0);
     assert_eq!(status, 200);
-    assert_eq!(std::fs::read_to_string(key_path(&env)).unwrap(), key);
+    let key = std::fs::read_to_string(key_path(&env)).unwrap();
+    assert_eq!(key.trim().len(), 43, "one whole key: {key:?}");
     env.run(&["token", "show"]).expect_code(0);
+    assert_eq!(std::fs::read_to_string(key_path(&env)).unwrap(), key);
 }
 
 #[cfg(unix)]

@@ -168,12 +168,16 @@ pub enum ConfigError {
     },
 
     /// A required setting (client id, client secret, callback URL) is set nowhere.
-    #[error("{}", missing_message(*.key, .searched))]
+    #[error("{}", missing_message(*.key, .searched, .absent_files, .unknown_keys))]
     Missing {
         /// The setting.
         key: ConfigKey,
         /// The sources that were consulted.
         searched: Vec<ValueSource>,
+        /// Config files looked for that do not exist (when discovering one).
+        absent_files: Vec<PathBuf>,
+        /// Keys of the document that name no setting (each reported with the closest one).
+        unknown_keys: Vec<String>,
     },
 
     /// A required text setting is empty.
@@ -291,22 +295,63 @@ impl ConfigError {
     }
 }
 
-fn missing_message(key: ConfigKey, searched: &[ValueSource]) -> String {
+fn missing_message(
+    key: ConfigKey,
+    searched: &[ValueSource],
+    absent_files: &[PathBuf],
+    unknown_keys: &[String],
+) -> String {
     let spelled = if key.path() == key.camel_path() {
         format!("`{}`", key.path())
     } else {
         format!("`{}` (or `{}`)", key.path(), key.camel_path())
     };
-    let looked: Vec<String> = searched.iter().map(ToString::to_string).collect();
+    let mut looked: Vec<String> = searched.iter().map(ToString::to_string).collect();
+    if !absent_files.is_empty() {
+        let files: Vec<String> = absent_files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect();
+        looked.push(format!("config files {} (none exists)", files.join(", ")));
+    }
     let looked = if looked.is_empty() {
         "no source was given".to_owned()
     } else {
         format!("looked in: {}", looked.join(", "))
     };
-    format!(
-        "required setting `{key}` is missing ({looked}); set {spelled} in a config file, the environment variable {}, or the builder",
+    let mut text = format!("required setting `{key}` is missing ({looked})");
+    text.push_str(&unknown_keys_text(unknown_keys));
+    let builder = if searched.contains(&ValueSource::Builder) {
+        ", the builder"
+    } else {
+        ""
+    };
+    text.push_str(&format!(
+        "; set {spelled} in a config file{builder} or the environment variable {}",
         key.env_var()
-    )
+    ));
+    text
+}
+
+/// `; unknown key `client_secert` (did you mean `client_secret`?)`, or nothing.
+pub(crate) fn unknown_keys_text(unknown_keys: &[String]) -> String {
+    if unknown_keys.is_empty() {
+        return String::new();
+    }
+    let named: Vec<String> = unknown_keys
+        .iter()
+        .map(|k| describe_unknown_key(k))
+        .collect();
+    let noun = if named.len() == 1 { "key" } else { "keys" };
+    format!("; unknown {noun} {}", named.join(", "))
+}
+
+/// `` `client_secert` (did you mean `client_secret`?) ``, or `` `colour` `` without a close key.
+pub fn describe_unknown_key(key: &str) -> String {
+    match ConfigKey::closest_spelling(key) {
+        Some(known) => format!("`{key}` (did you mean `{known}`?)"),
+        None => format!("`{key}`"),
+    }
 }
 
 fn places(first: &Option<TextPosition>, second: &Option<TextPosition>) -> String {
@@ -342,6 +387,37 @@ mod tests {
         assert_send_sync::<crate::Config>();
         assert_send_sync::<crate::ConfigLoader>();
         assert_send_sync::<crate::ClientSecret>();
+    }
+
+    #[test]
+    fn a_missing_setting_names_the_unknown_keys_and_the_files_looked_for() {
+        let error = ConfigError::Missing {
+            key: ConfigKey::ClientSecret,
+            searched: vec![
+                ValueSource::File("cfg.json".into()),
+                ValueSource::Env("BLUEBUTTON_CLIENT_SECRET".into()),
+            ],
+            absent_files: Vec::new(),
+            unknown_keys: vec!["client_secert".into(), "colour".into()],
+        };
+        insta::assert_snapshot!(error.to_string(), @"required setting `client_secret` is missing (looked in: config file cfg.json, environment variable BLUEBUTTON_CLIENT_SECRET); unknown keys `client_secert` (did you mean `client_secret`?), `colour`; set `client_secret` (or `clientSecret`) in a config file or the environment variable BLUEBUTTON_CLIENT_SECRET");
+        let error = ConfigError::Missing {
+            key: ConfigKey::ClientId,
+            searched: vec![ValueSource::Env("BLUEBUTTON_CLIENT_ID".into())],
+            absent_files: vec![
+                "./.bluebutton-config.json".into(),
+                "./.bluebutton-config.yml".into(),
+            ],
+            unknown_keys: Vec::new(),
+        };
+        let text = error.to_string();
+        assert!(!text.contains("builder"), "{text}");
+        assert!(
+            text.contains(
+                "config files ./.bluebutton-config.json, ./.bluebutton-config.yml (none exists)"
+            ),
+            "{text}"
+        );
     }
 
     #[test]

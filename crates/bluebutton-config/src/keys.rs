@@ -138,10 +138,49 @@ macro_rules! define_config_key {
 with_settings!(define_config_key);
 
 impl ConfigKey {
+    /// The setting a misspelled key most likely means: the one whose dotted snake_case or
+    /// camelCase path is fewest edits away (a swap of two letters counts as one), when that is
+    /// at most a third of the key's length (at least 2). `client_secert` gives
+    /// [`ConfigKey::ClientSecret`]; `colour` gives nothing.
+    pub fn closest_to(key: &str) -> Option<ConfigKey> {
+        closest(
+            key,
+            ConfigKey::ALL
+                .into_iter()
+                .flat_map(|k| [(k, k.path()), (k, k.camel_path())]),
+        )
+    }
+
+    /// Like [`ConfigKey::closest_to`], as the spelling to suggest, also among the group names
+    /// (`retry_settings`, `timeouts`): `retry_setings` gives `retry_settings`, `clientID` gives
+    /// `clientId`.
+    pub fn closest_spelling(key: &str) -> Option<&'static str> {
+        let groups = ConfigKey::ALL.into_iter().flat_map(|k| {
+            [k.path(), k.camel_path()]
+                .into_iter()
+                .filter_map(|path| path.split_once('.').map(|(group, _)| group))
+        });
+        let spellings = ConfigKey::ALL
+            .into_iter()
+            .flat_map(|k| [k.path(), k.camel_path()])
+            .chain(groups);
+        closest(key, spellings.map(|s| (s, s)))
+    }
+
     /// Whether the value is secret (then it is shown as `[redacted]`).
     pub fn is_secret(&self) -> bool {
         matches!(self, ConfigKey::ClientSecret)
     }
+}
+
+/// The candidate fewest edits from `key`, within a third of its length (at least 2).
+fn closest<T>(key: &str, candidates: impl Iterator<Item = (T, &'static str)>) -> Option<T> {
+    let allowed = (key.chars().count() / 3).max(2);
+    candidates
+        .map(|(value, spelling)| (strsim::damerau_levenshtein(key, spelling), value))
+        .filter(|(distance, _)| *distance <= allowed)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, value)| value)
 }
 
 impl fmt::Display for ConfigKey {
@@ -153,6 +192,29 @@ impl fmt::Display for ConfigKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn misspelled_keys_find_their_setting() {
+        assert_eq!(
+            ConfigKey::closest_to("client_secert"),
+            Some(ConfigKey::ClientSecret)
+        );
+        assert_eq!(ConfigKey::closest_to("clientID"), Some(ConfigKey::ClientId));
+        assert_eq!(
+            ConfigKey::closest_to("retry_settings.totl"),
+            Some(ConfigKey::RetryTotal)
+        );
+        assert_eq!(ConfigKey::closest_to("colour"), None);
+        assert_eq!(
+            ConfigKey::closest_spelling("retry_setings"),
+            Some("retry_settings")
+        );
+        assert_eq!(ConfigKey::closest_spelling("clientID"), Some("clientId"));
+        assert_eq!(
+            ConfigKey::closest_spelling("client_secert"),
+            Some("client_secret")
+        );
+    }
 
     #[test]
     fn keys_are_distinct_and_complete() {

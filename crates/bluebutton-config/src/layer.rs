@@ -29,6 +29,8 @@ pub(crate) enum Searched {
     Whole(ValueSource),
     /// The `BLUEBUTTON_*` variables.
     Env,
+    /// Config files looked for that do not exist.
+    Absent(Vec<std::path::PathBuf>),
 }
 
 macro_rules! define_layer {
@@ -73,29 +75,53 @@ with_settings!(define_layer);
 
 impl Layer {
     fn missing(&self, key: ConfigKey) -> ConfigError {
-        let searched = self
-            .searched
-            .iter()
-            .map(|s| match s {
-                Searched::Whole(source) => source.clone(),
-                Searched::Env => ValueSource::Env(key.env_var().to_owned()),
-            })
-            .collect();
-        ConfigError::Missing { key, searched }
+        let mut searched = Vec::new();
+        let mut absent_files = Vec::new();
+        for place in &self.searched {
+            match place {
+                Searched::Whole(source) => searched.push(source.clone()),
+                Searched::Env => searched.push(ValueSource::Env(key.env_var().to_owned())),
+                Searched::Absent(files) => absent_files.extend(files.iter().cloned()),
+            }
+        }
+        ConfigError::Missing {
+            key,
+            searched,
+            absent_files,
+            unknown_keys: self.unknown_keys.clone(),
+        }
     }
 
     /// Fills defaults, checks that the required settings are present, and records provenance.
     pub(crate) fn resolve(self) -> Result<Config, ConfigError> {
+        let (config, mut errors) = self.resolve_lenient();
+        if errors.is_empty() {
+            Ok(config)
+        } else {
+            Err(errors.swap_remove(0))
+        }
+    }
+
+    /// Like [`Layer::resolve`], but a missing required setting is left empty (a placeholder:
+    /// the configuration is for display only) and its error collected, in key order.
+    pub(crate) fn resolve_lenient(self) -> (Config, Vec<ConfigError>) {
         let provenance = self.provenance();
         fn value<T>(sourced: Option<Sourced<T>>) -> Option<T> {
             sourced.map(|s| s.value)
         }
-        let client_id =
-            value(self.client_id.clone()).ok_or_else(|| self.missing(ConfigKey::ClientId))?;
-        let client_secret = value(self.client_secret.clone())
-            .ok_or_else(|| self.missing(ConfigKey::ClientSecret))?;
-        let callback_url =
-            value(self.callback_url.clone()).ok_or_else(|| self.missing(ConfigKey::CallbackUrl))?;
+        let mut errors = Vec::new();
+        let client_id = value(self.client_id.clone()).unwrap_or_else(|| {
+            errors.push(self.missing(ConfigKey::ClientId));
+            String::new()
+        });
+        let client_secret = value(self.client_secret.clone()).unwrap_or_else(|| {
+            errors.push(self.missing(ConfigKey::ClientSecret));
+            crate::secret::ClientSecret::new(String::new())
+        });
+        let callback_url = value(self.callback_url.clone()).unwrap_or_else(|| {
+            errors.push(self.missing(ConfigKey::CallbackUrl));
+            crate::environment::Environment::Local.base_url()
+        });
         let environment = value(self.environment).unwrap_or_default();
         let base_url_override = value(self.base_url);
         let retry_settings = RetrySettings {
@@ -114,7 +140,7 @@ impl Layer {
             connect: value(self.connect_timeout).unwrap_or(Timeouts::DEFAULT_CONNECT),
             request: value(self.request_timeout).unwrap_or(Timeouts::DEFAULT_REQUEST),
         };
-        Ok(Config {
+        let config = Config {
             client_id,
             client_secret,
             callback_url,
@@ -129,7 +155,8 @@ impl Layer {
             timeouts,
             provenance,
             unknown_keys: self.unknown_keys,
-        })
+        };
+        (config, errors)
     }
 }
 
@@ -168,7 +195,7 @@ mod tests {
             ..Layer::default()
         };
         match layer.resolve() {
-            Err(ConfigError::Missing { key, searched }) => {
+            Err(ConfigError::Missing { key, searched, .. }) => {
                 assert_eq!(key, ConfigKey::ClientId);
                 assert_eq!(
                     searched,

@@ -15,7 +15,10 @@
 //!
 //! [`ConfigLoader`] layers them, per key: **builder > environment > file > default**.
 //! [`Config::source_of`] and [`Config::provenance`] say where each value came from;
-//! [`Config::unknown_keys`] lists the keys of a file that were not understood (they do not fail).
+//! [`Config::unknown_keys`] lists the keys of a file that were not understood (they do not fail;
+//! a missing setting's error names them with the closest known key).
+//! [`ConfigLoader::diagnose`] resolves what it can and collects every error, for a diagnostic
+//! display such as the CLI's `config show`.
 //!
 //! Defaults and checks (the official SDKs' defaults, stricter validation):
 //!
@@ -84,6 +87,7 @@
 mod builder;
 mod config;
 mod depth;
+mod diagnosis;
 mod endpoints;
 mod env;
 mod environment;
@@ -105,9 +109,10 @@ mod version;
 pub use builder::ConfigBuilder;
 pub use config::Config;
 pub use depth::MAX_CONFIG_DEPTH;
+pub use diagnosis::Diagnosis;
 pub use endpoints::Endpoints;
 pub use environment::Environment;
-pub use error::ConfigError;
+pub use error::{ConfigError, describe_unknown_key};
 pub use file::{DISCOVERED_FILE_NAMES, MAX_CONFIG_FILE_BYTES};
 pub use keys::ConfigKey;
 pub use loader::ConfigLoader;

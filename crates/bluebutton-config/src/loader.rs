@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 
 use crate::builder::ConfigBuilder;
 use crate::config::Config;
+use crate::diagnosis::Diagnosis;
 use crate::env;
 use crate::error::ConfigError;
 use crate::file;
-use crate::layer::Layer;
+use crate::layer::{Layer, Searched};
 use crate::partial::layer_from_value;
 use crate::provenance::ValueSource;
 
@@ -125,10 +126,45 @@ impl ConfigLoader {
 
     /// Reads every source, merges them and validates the result.
     pub fn load(self) -> Result<Config, ConfigError> {
+        self.merge(false, &mut Vec::new())?.resolve()
+    }
+
+    /// Reads every source it can and resolves what it can, collecting every error instead of
+    /// stopping at the first: a source that fails to load is left out (its error kept), and a
+    /// missing required setting is reported and left empty. For showing what is wrong; use
+    /// [`ConfigLoader::load`] to get a configuration to run with.
+    pub fn diagnose(self) -> Diagnosis {
+        let mut errors = Vec::new();
+        let merged = match self.merge(true, &mut errors) {
+            Ok(merged) => merged,
+            Err(error) => {
+                errors.push(error);
+                Layer::default()
+            }
+        };
+        let (config, missing) = merged.resolve_lenient();
+        errors.extend(missing);
+        Diagnosis::new(config, errors)
+    }
+
+    /// Merges the sources; with `lenient`, a source that fails is left out and its error
+    /// pushed on `errors`.
+    fn merge(self, lenient: bool, errors: &mut Vec<ConfigError>) -> Result<Layer, ConfigError> {
         let mut merged = Layer::default();
+        let mut add = |merged: &mut Layer, layer: Result<Layer, ConfigError>| match layer {
+            Ok(layer) => {
+                merged.overlay(layer);
+                Ok(())
+            }
+            Err(error) if lenient => {
+                errors.push(error);
+                Ok(())
+            }
+            Err(error) => Err(error),
+        };
         match self.document {
             Document::None => {}
-            Document::File(path) => merged.overlay(file_layer(path)?),
+            Document::File(path) => add(&mut merged, file_layer(path))?,
             Document::Discover(dir) => {
                 let dir = match dir {
                     Some(dir) => dir,
@@ -137,21 +173,32 @@ impl ConfigLoader {
                         source,
                     })?,
                 };
-                if let Some(path) = file::discover(&dir) {
-                    merged.overlay(file_layer(path)?);
+                match file::discover(&dir) {
+                    Some(path) => add(&mut merged, file_layer(path))?,
+                    None => merged.searched.push(Searched::Absent(
+                        file::DISCOVERED_FILE_NAMES
+                            .iter()
+                            .map(|name| dir.join(name))
+                            .collect(),
+                    )),
                 }
             }
-            Document::Value(value) => merged.overlay(layer_from_value(value, &ValueSource::Value)?),
+            Document::Value(value) => {
+                add(&mut merged, layer_from_value(value, &ValueSource::Value))?;
+            }
         }
         match self.env {
             EnvSource::None => {}
-            EnvSource::Process => merged.overlay(env::layer_from_vars(&env::process_vars()?)?),
-            EnvSource::Vars(vars) => merged.overlay(env::layer_from_vars(&vars)?),
+            EnvSource::Process => {
+                let layer = env::process_vars().and_then(|vars| env::layer_from_vars(&vars));
+                add(&mut merged, layer)?;
+            }
+            EnvSource::Vars(vars) => add(&mut merged, env::layer_from_vars(&vars))?,
         }
         if let Some(builder) = self.overrides {
-            merged.overlay(builder.into_layer()?);
+            add(&mut merged, builder.into_layer())?;
         }
-        merged.resolve()
+        Ok(merged)
     }
 }
 

@@ -19,6 +19,7 @@ use crate::client::client_builder;
 use crate::credentials::{BearerSource, CredentialError, MAX_REPLAYS};
 use crate::error::TransportError;
 use crate::error_body::ErrorBody;
+use crate::observer::{RetryNotice, RetryObserver};
 use crate::redact::{has_token_in_query, log_path, redact_url};
 use crate::request::Request;
 use crate::response::Response;
@@ -61,6 +62,7 @@ struct Inner {
     request_timeout: Option<Duration>,
     max_response_bytes: u64,
     default_headers: HeaderMap,
+    on_retry: Option<RetryObserver>,
 }
 
 /// Builds a [`Transport`]; start with [`Transport::builder`].
@@ -73,6 +75,7 @@ pub struct TransportBuilder {
     client: Option<reqwest::Client>,
     max_response_bytes: u64,
     user_agent_suffix: Option<String>,
+    on_retry: Option<RetryObserver>,
 }
 
 impl TransportBuilder {
@@ -96,6 +99,14 @@ impl TransportBuilder {
     /// Appends ` <suffix>` to the `User-Agent` (e.g. `my-app/1.2`).
     pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
         self.user_agent_suffix = Some(suffix.into());
+        self
+    }
+
+    /// Calls `observer` before each wait of the retry loop, with what failed and how long the
+    /// wait is (e.g. to print "retrying in 5 s (2/3): connection refused"). It runs on the
+    /// request's task: keep it short.
+    pub fn on_retry(mut self, observer: impl Fn(&RetryNotice) + Send + Sync + 'static) -> Self {
+        self.on_retry = Some(Arc::new(observer));
         self
     }
 
@@ -153,6 +164,7 @@ impl TransportBuilder {
                 request_timeout: self.request_timeout,
                 max_response_bytes: self.max_response_bytes,
                 default_headers,
+                on_retry: self.on_retry,
             }),
         })
     }
@@ -197,10 +209,28 @@ impl Failure {
             Failure::TooLarge => "body too large".to_owned(),
             Failure::Credentials(_) => "no credentials".to_owned(),
             Failure::Client(error) if error.is_timeout() => "timeout".to_owned(),
-            Failure::Client(error) if error.is_connect() => "connect error".to_owned(),
+            Failure::Client(error) if error.is_connect() => connect_reason(error),
             Failure::Client(_) => "network error".to_owned(),
         }
     }
+}
+
+/// Why a connection failed, from the I/O error under the client's: "connection refused",
+/// else "could not connect".
+fn connect_reason(error: &reqwest::Error) -> String {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            return match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => "connection refused".to_owned(),
+                std::io::ErrorKind::ConnectionReset => "connection reset".to_owned(),
+                std::io::ErrorKind::TimedOut => "connect timeout".to_owned(),
+                _ => "could not connect".to_owned(),
+            };
+        }
+        source = cause.source();
+    }
+    "could not connect".to_owned()
 }
 
 impl Transport {
@@ -221,6 +251,7 @@ impl Transport {
             client: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             user_agent_suffix: None,
+            on_retry: None,
         }
     }
 
@@ -346,12 +377,24 @@ impl Transport {
             })
         })
         .notify(|failure, wait| {
+            let retry = attempts.load(Ordering::Relaxed);
+            let reason = failure.reason();
             tracing::info!(
-                attempt = attempts.load(Ordering::Relaxed),
-                reason = failure.reason(),
+                attempt = retry,
+                reason,
                 wait_ms = wait.as_millis(),
                 "retrying"
             );
+            if let Some(observer) = &self.inner.on_retry {
+                observer(&RetryNotice {
+                    method: request.method.clone(),
+                    url: redact_url(&request.url),
+                    retry,
+                    retries: settings.total,
+                    wait,
+                    reason,
+                });
+            }
         })
         .await;
 

@@ -374,3 +374,33 @@ async fn jitter_keeps_waits_within_bounds() {
     assert!(waited >= Duration::from_millis(8750), "{waited:?}");
     assert!(waited < Duration::from_millis(26_250), "{waited:?}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_retry_observer_hears_each_wait_and_its_reason() {
+    use std::sync::{Arc, Mutex};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let heard = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&heard);
+    let transport = paused_builder(&base, retry(3, 2_000))
+        .on_retry(move |notice| sink.lock().unwrap().push(notice.to_string()))
+        .build()
+        .unwrap();
+    let error = transport
+        .send(Request::get(url(&base, "/v2/fhir/Patient/?_id=secret-id")))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, TransportError::Connect { attempts: 4, .. }),
+        "{error}"
+    );
+    assert_eq!(
+        *heard.lock().unwrap(),
+        [
+            "retrying in 1 s (1/3): connection refused",
+            "retrying in 2 s (2/3): connection refused",
+            "retrying in 4 s (3/3): connection refused",
+        ]
+    );
+}

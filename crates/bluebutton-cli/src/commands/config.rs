@@ -1,12 +1,13 @@
-//! `config show`: the resolved configuration, each value with where it came from.
+//! `config show`: the resolved configuration, each value with where it came from; with a broken
+//! configuration, what did resolve, then every error (exit 2).
 
 use std::io::Write;
 
 use bluebutton::Config;
-use bluebutton_config::{ConfigKey, REDACTED, ValueSource};
+use bluebutton_config::{ConfigKey, REDACTED, ValueSource, describe_unknown_key};
 
 use crate::cli::Cli;
-use crate::context::{load_config, token_key_source, token_store_path};
+use crate::context::{config_loader, token_key_source, token_store_path};
 use crate::error::CliError;
 use crate::exit::Exit;
 
@@ -14,18 +15,29 @@ use crate::exit::Exit;
 struct Row<'a> {
     key: ConfigKey,
     value: String,
-    source: &'a ValueSource,
+    /// `None` for a required setting no source gave.
+    source: Option<&'a ValueSource>,
 }
 
 /// Every setting as text with its source, in [`ConfigKey::ALL`] order; the client secret is
-/// `[redacted]`.
-fn rows(config: &Config) -> Vec<Row<'_>> {
+/// `[redacted]`, and the settings of `unresolved` are `(missing)`.
+fn rows<'a>(config: &'a Config, unresolved: &[ConfigKey]) -> Vec<Row<'a>> {
     ConfigKey::ALL
         .into_iter()
-        .map(|key| Row {
-            key,
-            value: value_text(config, key),
-            source: config.source_of(key),
+        .map(|key| {
+            if unresolved.contains(&key) {
+                Row {
+                    key,
+                    value: "(missing)".to_owned(),
+                    source: None,
+                }
+            } else {
+                Row {
+                    key,
+                    value: value_text(config, key),
+                    source: Some(config.source_of(key)),
+                }
+            }
         })
         .collect()
 }
@@ -64,10 +76,11 @@ fn value_text(config: &Config, key: ConfigKey) -> String {
 /// The lines of `config show` (the client secret is `[redacted]`).
 pub(crate) fn render(
     config: &Config,
+    unresolved: &[ConfigKey],
     token_store: (&str, &str),
     token_key: (&str, &str),
 ) -> String {
-    let rows = rows(config);
+    let rows = rows(config, unresolved);
     let width = rows
         .iter()
         .map(|r| r.key.path().len())
@@ -76,25 +89,71 @@ pub(crate) fn render(
         .unwrap_or(0);
     let mut text = String::new();
     for row in rows {
+        let source = row
+            .source
+            .map_or_else(|| "not set".to_owned(), ToString::to_string);
         text.push_str(&format!(
-            "{:width$} = {} ({})\n",
+            "{:width$} = {} ({source})\n",
             row.key.path(),
             row.value,
-            row.source
         ));
     }
     for (name, (value, source)) in [("token_store", token_store), ("token_key", token_key)] {
         text.push_str(&format!("{name:width$} = {value} ({source})\n"));
     }
     for key in config.unknown_keys() {
-        text.push_str(&format!("unknown key ignored: {key}\n"));
+        text.push_str(&format!(
+            "unknown key ignored: {}\n",
+            describe_unknown_key(key)
+        ));
     }
     text
 }
 
-/// Prints the resolved configuration.
-pub(crate) fn show(cli: &Cli) -> Result<Exit, CliError> {
-    let config = load_config(cli)?;
+/// The same as [`render`], as one JSON object: `settings` (key, value, source; `null` for a
+/// missing one), `token_store`, `token_key`, `unknown_keys` (key and the closest known key)
+/// and `errors`.
+fn render_json(
+    diagnosis: &bluebutton_config::Diagnosis,
+    token_store: (&str, &str),
+    token_key: (&str, &str),
+) -> serde_json::Value {
+    let settings: Vec<serde_json::Value> = rows(diagnosis.config(), diagnosis.unresolved())
+        .into_iter()
+        .map(|row| {
+            let value = row.source.map(|_| row.value.clone());
+            serde_json::json!({
+                "key": row.key.path(),
+                "value": value,
+                "source": row.source.map(ToString::to_string),
+            })
+        })
+        .collect();
+    let unknown: Vec<serde_json::Value> = diagnosis
+        .config()
+        .unknown_keys()
+        .iter()
+        .map(|key| {
+            serde_json::json!({
+                "key": key,
+                "did_you_mean": ConfigKey::closest_spelling(key),
+            })
+        })
+        .collect();
+    let errors: Vec<String> = diagnosis.errors().iter().map(ToString::to_string).collect();
+    serde_json::json!({
+        "settings": settings,
+        "token_store": {"value": token_store.0, "source": token_store.1},
+        "token_key": {"value": token_key.0, "source": token_key.1},
+        "unknown_keys": unknown,
+        "errors": errors,
+    })
+}
+
+/// Prints the resolved configuration (as JSON with `json`); with errors, prints what resolved,
+/// then each error on standard error, and exits 2.
+pub(crate) fn show(cli: &Cli, json: bool) -> Result<Exit, CliError> {
+    let diagnosis = config_loader(cli).diagnose();
     let path = token_store_path(cli)?;
     let source = if cli.token_store.is_some() {
         "--token-store or BLUEBUTTON_TOKEN_STORE"
@@ -102,15 +161,30 @@ pub(crate) fn show(cli: &Cli) -> Result<Exit, CliError> {
         "default"
     };
     let (key, key_source) = token_key_source(cli)?.describe();
-    let text = render(
-        &config,
-        (&path.display().to_string(), source),
-        (&key, key_source),
-    );
+    let store = path.display().to_string();
+    let text = if json {
+        let mut text = render_json(&diagnosis, (&store, source), (&key, key_source)).to_string();
+        text.push('\n');
+        text
+    } else {
+        render(
+            diagnosis.config(),
+            diagnosis.unresolved(),
+            (&store, source),
+            (&key, key_source),
+        )
+    };
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
     out.flush()?;
-    Ok(Exit::Success)
+    if diagnosis.errors().is_empty() {
+        return Ok(Exit::Success);
+    }
+    let mut err = std::io::stderr().lock();
+    for error in diagnosis.errors() {
+        writeln!(err, "bluebutton: error: configuration: {error}")?;
+    }
+    Ok(Exit::Usage)
 }
 
 #[cfg(test)]
@@ -133,6 +207,7 @@ mod tests {
             .unwrap();
         let text = render(
             &config,
+            &[],
             ("/home/u/.config/bluebutton/tokens.json", "default"),
             ("/home/u/.local/share/bluebutton/tokens.key", "default"),
         )
@@ -156,11 +231,13 @@ mod tests {
             .overrides(Config::builder().retry_jitter(true))
             .load()
             .unwrap();
-        let rows = rows(&config);
+        let rows = rows(&config, &[]);
         assert_eq!(rows.len(), ConfigKey::ALL.len());
         let rendered: Vec<String> = rows
             .iter()
-            .map(|r| format!("{} = {} ({})", r.key, r.value, r.source).replace(file, "CFG"))
+            .map(|r| {
+                format!("{} = {} ({})", r.key, r.value, r.source.unwrap()).replace(file, "CFG")
+            })
             .collect();
         let rendered = rendered.join("\n");
         assert!(!rendered.contains("TOP-SECRET-42"));

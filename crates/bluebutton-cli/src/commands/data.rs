@@ -5,7 +5,7 @@ use bluebutton::{BlueButton, Bytes, Error as ApiError, RawPage, Search, SearchRe
 
 use crate::cli::Cli;
 use crate::commands::print_document;
-use crate::context::{Context, load_config};
+use crate::context::{Context, load_config_without_credentials};
 use crate::error::CliError;
 use crate::exit::Exit;
 
@@ -47,10 +47,13 @@ pub(crate) async fn userinfo(cli: &Cli) -> Result<Exit, CliError> {
     Ok(Exit::Success)
 }
 
-/// The CapabilityStatement, as the server sent it (no login needed).
+/// The CapabilityStatement, as the server sent it (no login or client credentials needed).
 pub(crate) async fn metadata(cli: &Cli) -> Result<Exit, CliError> {
     // No token is involved: no token file is opened.
-    let client = BlueButton::new(load_config(cli)?)?;
+    let config = load_config_without_credentials(cli)?;
+    crate::context::warn_unknown_keys(&config);
+    let transport = crate::retries::transport(&config)?;
+    let client = BlueButton::builder(config).transport(transport).build()?;
     let body = client.metadata::<Bytes>().await?;
     print_document(&body)?;
     Ok(Exit::Success)

@@ -2,16 +2,17 @@
 //! directory, with a progress bar on a terminal and a summary line.
 //!
 //! Files: `Patient.ndjson`, `Coverage.ndjson`, and `ExplanationOfBenefit.ndjson` (or, with
-//! `--format csv`, `ExplanationOfBenefit.csv` of line items). Each file is written under a
-//! temporary name and renamed when complete, so a failed export leaves no complete-looking file.
-//! A login without demographic scopes exports no Patient (a warning says so). NDJSON lines are
-//! the server's text of each resource (only the whitespace between tokens removed), on every API
-//! version; CSV rows read each claim with the typed models of the served FHIR release (STU3 on
-//! v1, R4 on v2/v3) through the release-independent views.
+//! `--format csv`, `ExplanationOfBenefit.csv` of line items). The set is written into a hidden
+//! folder of the directory and moved into place when every file is complete, so a failed or
+//! interrupted export (Ctrl-C, SIGTERM: exit 130) replaces no file of the previous one. A
+//! directory that already holds an export is replaced only with `--force`. A login without
+//! demographic scopes exports no Patient (a warning says so). NDJSON lines are the server's text
+//! of each resource (only the whitespace between tokens removed) on every API version; CSV rows
+//! read each claim with the typed models of the served FHIR release (STU3 on v1, R4 on v2/v3)
+//! through the release-independent views.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::Path;
 
 use bluebutton::{Beneficiary, Error as ApiError, RawPage};
 use futures_util::TryStreamExt;
@@ -20,74 +21,48 @@ use crate::cli::{Cli, ExportArgs, ExportFormat};
 use crate::context::Context;
 use crate::error::CliError;
 use crate::exit::Exit;
+use crate::interrupt::Interrupt;
 use crate::output::csv::LineItemWriter;
 use crate::output::ndjson;
+use crate::output::staged::{StagedFile, Staging};
 use crate::pager::{PageLimit, RawPages};
 use crate::progress::Progress;
 
-/// A file written under a temporary name, renamed into place by [`OutputFile::commit`];
-/// dropped without a commit, the temporary file is deleted.
-struct OutputFile {
-    partial: PathBuf,
-    path: PathBuf,
-    writer: Option<BufWriter<File>>,
+/// Every file an export may write: a new export replaces all of them that are present.
+const EXPORT_FILES: [&str; 4] = [
+    "Patient.ndjson",
+    "Coverage.ndjson",
+    "ExplanationOfBenefit.ndjson",
+    "ExplanationOfBenefit.csv",
+];
+
+/// The `resourceType` of a resource's JSON text (everything else is skipped, not built).
+#[derive(serde::Deserialize)]
+struct TypeOnly<'a> {
+    #[serde(rename = "resourceType", borrow)]
+    resource_type: std::borrow::Cow<'a, str>,
 }
 
-impl OutputFile {
-    fn create(dir: &Path, name: &str) -> Result<Self, CliError> {
-        let path = dir.join(name);
-        let partial = dir.join(format!(".{name}.partial"));
-        // Claims are health data: readable by the owner only.
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let file = options.open(&partial).map_err(CliError::io(&partial))?;
-        Ok(OutputFile {
-            partial,
-            path,
-            writer: Some(BufWriter::with_capacity(1 << 16, file)),
-        })
-    }
-
-    /// The buffered file (an error once committed).
-    fn writer(&mut self) -> Result<&mut BufWriter<File>, CliError> {
-        let partial = &self.partial;
-        self.writer.as_mut().ok_or_else(|| CliError::Io {
-            path: partial.clone(),
-            source: std::io::Error::other("the file is already complete"),
-        })
-    }
-
-    /// An I/O error on this file.
-    fn error(&self, source: std::io::Error) -> CliError {
-        CliError::Io {
-            path: self.partial.clone(),
-            source,
+/// Writes each resource of `page` whose type is `wanted` as received (NDJSON) and returns how
+/// many there were.
+fn write_resources_of(
+    file: &mut StagedFile,
+    page: &RawPage,
+    wanted: &str,
+    progress: &Progress,
+) -> Result<u64, CliError> {
+    let mut count = 0;
+    for text in page.resources() {
+        let is_wanted = serde_json::from_str::<TypeOnly<'_>>(text)
+            .is_ok_and(|only| only.resource_type == wanted);
+        if is_wanted {
+            let written = ndjson::write_line(file.writer(), text);
+            written.map_err(|e| file.error(e))?;
+            count += 1;
+            progress.advance(1);
         }
     }
-
-    /// Flushes, syncs, closes and renames the file into place.
-    fn commit(mut self) -> Result<PathBuf, CliError> {
-        let writer = self.writer()?;
-        writer.flush().map_err(|e| self.error(e))?;
-        if let Some(writer) = self.writer.take() {
-            let file = writer
-                .into_inner()
-                .map_err(|e| self.error(e.into_error()))?;
-            file.sync_all().map_err(|e| self.error(e))?;
-        }
-        std::fs::rename(&self.partial, &self.path).map_err(CliError::io(&self.path))?;
-        Ok(self.path.clone())
-    }
-}
-
-impl Drop for OutputFile {
-    fn drop(&mut self) {
-        if self.writer.take().is_some() || self.partial.exists() {
-            let _ = std::fs::remove_file(&self.partial);
-        }
-    }
+    Ok(count)
 }
 
 /// Counts of what was exported.
@@ -100,23 +75,91 @@ struct Summary {
     csv_rows: Option<u64>,
 }
 
+/// Refuses an `--out` that is not a directory, or that holds an export when `force` is off,
+/// before anything is fetched.
+fn check_destination(out: &Path, force: bool) -> Result<(), CliError> {
+    let metadata = match std::fs::metadata(out) {
+        Ok(metadata) => metadata,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(error) => return Err(CliError::io(out)(error)),
+    };
+    if !metadata.is_dir() {
+        return Err(CliError::NotADirectory {
+            path: out.to_path_buf(),
+            what: "this is a file",
+        });
+    }
+    let mut present = Vec::new();
+    for name in EXPORT_FILES {
+        let path = out.join(name);
+        match std::fs::metadata(&path) {
+            Ok(metadata) if metadata.is_dir() => {
+                return Err(CliError::Io {
+                    path,
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::IsADirectory,
+                        "a directory is where the export writes this file",
+                    ),
+                });
+            }
+            Ok(_) => present.push(name.to_owned()),
+            Err(_) => {}
+        }
+    }
+    if !present.is_empty() && !force {
+        return Err(CliError::ExportExists {
+            dir: out.to_path_buf(),
+            files: present,
+        });
+    }
+    Ok(())
+}
+
 /// Runs the export.
 pub(crate) async fn run(cli: &Cli, args: &ExportArgs) -> Result<Exit, CliError> {
+    check_destination(&args.out, args.force)?;
+    let mut interrupt = Interrupt::listen()?;
+    let written = tokio::select! {
+        written = write_export(cli, args) => written?,
+        () = interrupt.received() => {
+            // The export's future is dropped: its files are closed and its folder deleted.
+            eprintln!("interrupted: nothing replaced");
+            return Ok(Exit::Interrupted);
+        }
+    };
+    let (staging, summary) = written;
+    let files = staging.replace(&EXPORT_FILES)?;
+
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        writeln!(out, "{}", summary_json(&summary, &args.out, &files))?;
+    } else {
+        writeln!(out, "{}", render_summary(&summary, &args.out))?;
+    }
+    out.flush()?;
+    Ok(Exit::Success)
+}
+
+/// Fetches everything into a new hidden folder of `--out`; returns it, complete, and the counts.
+async fn write_export(cli: &Cli, args: &ExportArgs) -> Result<(Staging, Summary), CliError> {
     let context = Context::with_login(cli).await?;
     std::fs::create_dir_all(&args.out).map_err(CliError::io(&args.out))?;
+    let mut staging = Staging::new(&args.out)?;
+    tracing::debug!(folder = %staging.path().display(), "export staging folder");
     let beneficiary = context.beneficiary();
     let mut summary = Summary::default();
-    export_demographics(&beneficiary, &args.out, &mut summary).await?;
+    let release = context.client.fhir_version();
+    export_demographics(&beneficiary, &mut staging, &mut summary).await?;
 
     let search = beneficiary
         .explanation_of_benefit()
         .page_size(args.count)
         .limits(PageLimit::All.limits());
     let mut pages = RawPages::new(search.pages::<RawPage>());
-    let progress = Progress::new("ExplanationOfBenefit");
+    let mut progress = Progress::new("ExplanationOfBenefit", "EOB");
     match args.format {
         ExportFormat::Ndjson => {
-            let mut file = OutputFile::create(&args.out, "ExplanationOfBenefit.ndjson")?;
+            let mut file = staging.create("ExplanationOfBenefit.ndjson")?;
             while let Some(page) = pages.next_page().await? {
                 if pages.fetched() == 1
                     && let Some(total) = page.total()
@@ -124,17 +167,17 @@ pub(crate) async fn run(cli: &Cli, args: &ExportArgs) -> Result<Exit, CliError> 
                     progress.set_total(total);
                 }
                 for resource in page.resources() {
-                    let written = ndjson::write_line(file.writer()?, resource);
+                    let written = ndjson::write_line(file.writer(), resource);
                     written.map_err(|e| file.error(e))?;
                     summary.eobs += 1;
                     progress.advance(1);
                 }
             }
-            file.commit()?;
+            staging.complete(file)?;
         }
         ExportFormat::Csv => {
-            let mut file = OutputFile::create(&args.out, "ExplanationOfBenefit.csv")?;
-            let mut csv = LineItemWriter::new(file.writer()?, context.client.fhir_version())?;
+            let mut file = staging.create("ExplanationOfBenefit.csv")?;
+            let mut csv = LineItemWriter::new(file.writer(), release)?;
             while let Some(page) = pages.next_page().await? {
                 if pages.fetched() == 1
                     && let Some(total) = page.total()
@@ -149,56 +192,27 @@ pub(crate) async fn run(cli: &Cli, args: &ExportArgs) -> Result<Exit, CliError> 
             }
             summary.csv_rows = Some(csv.rows());
             csv.finish()?;
-            file.commit()?;
+            staging.complete(file)?;
         }
     }
     progress.finish();
     summary.pages = pages.fetched();
-
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{}", render_summary(&summary, &args.out))?;
-    out.flush()?;
-    Ok(Exit::Success)
+    Ok((staging, summary))
 }
 
-/// The `resourceType` of a resource's JSON text (everything else is skipped, not built).
-#[derive(serde::Deserialize)]
-struct TypeOnly<'a> {
-    #[serde(rename = "resourceType", borrow)]
-    resource_type: std::borrow::Cow<'a, str>,
-}
-
-/// Writes each resource of `page` whose type is `wanted`, as received (NDJSON), and counts them.
-fn write_resources_of(
-    file: &mut OutputFile,
-    page: &RawPage,
-    wanted: &str,
-) -> Result<u64, CliError> {
-    let mut count = 0;
-    for text in page.resources() {
-        let is_wanted = serde_json::from_str::<TypeOnly<'_>>(text)
-            .is_ok_and(|only| only.resource_type == wanted);
-        if is_wanted {
-            let written = ndjson::write_line(file.writer()?, text);
-            written.map_err(|e| file.error(e))?;
-            count += 1;
-        }
-    }
-    Ok(count)
-}
-
-/// `Patient.ndjson` and `Coverage.ndjson`, each resource as the server sent it (on every API
-/// version: no typed model is involved).
+/// Writes `Patient.ndjson` (unless demographics were not shared) and `Coverage.ndjson`, each
+/// resource as the server sent it (on every API version: no typed model is involved).
 async fn export_demographics(
     beneficiary: &Beneficiary,
-    dir: &Path,
+    staging: &mut Staging,
     summary: &mut Summary,
 ) -> Result<(), CliError> {
+    let progress = Progress::new("Patient", "Patient");
     match beneficiary.patient().first::<RawPage>().await {
         Ok(page) => {
-            let mut file = OutputFile::create(dir, "Patient.ndjson")?;
-            let count = write_resources_of(&mut file, &page, "Patient")?;
-            file.commit()?;
+            let mut file = staging.create("Patient.ndjson")?;
+            let count = write_resources_of(&mut file, &page, "Patient", &progress)?;
+            staging.complete(file)?;
             summary.patients = Some(count);
         }
         Err(ApiError::ScopeNotGranted { .. }) => {
@@ -206,14 +220,32 @@ async fn export_demographics(
         }
         Err(error) => return Err(error.into()),
     }
+    progress.finish();
 
-    let mut file = OutputFile::create(dir, "Coverage.ndjson")?;
+    let progress = Progress::new("Coverage", "Coverage");
+    let mut file = staging.create("Coverage.ndjson")?;
     let mut pages = beneficiary.coverage().pages::<RawPage>();
     while let Some(page) = pages.try_next().await? {
-        summary.coverages += write_resources_of(&mut file, &page, "Coverage")?;
+        summary.coverages += write_resources_of(&mut file, &page, "Coverage", &progress)?;
     }
-    file.commit()?;
+    staging.complete(file)?;
+    progress.finish();
     Ok(())
+}
+
+/// The summary as one JSON object: the counts (`patients` is `null` when demographics were
+/// not shared, `csv_rows` without CSV), the directory and the files written.
+fn summary_json(summary: &Summary, dir: &Path, files: &[std::path::PathBuf]) -> serde_json::Value {
+    let files: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    serde_json::json!({
+        "patients": summary.patients,
+        "coverages": summary.coverages,
+        "explanation_of_benefits": summary.eobs,
+        "pages": summary.pages,
+        "csv_rows": summary.csv_rows,
+        "dir": dir.display().to_string(),
+        "files": files,
+    })
 }
 
 fn render_summary(summary: &Summary, dir: &Path) -> String {

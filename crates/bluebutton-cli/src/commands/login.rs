@@ -78,13 +78,23 @@ pub(crate) async fn run(cli: &Cli, args: &LoginArgs) -> Result<Exit, CliError> {
         })
     })?;
     let mut out = std::io::stdout().lock();
-    writeln!(
-        out,
-        "Logged in as patient {} (profile {}); granted scopes: {}",
-        token.patient().unwrap_or("(unknown)"),
-        context.profile,
-        join_scopes(token.scopes())
-    )?;
+    if args.json {
+        let scopes: Vec<String> = token.scopes().iter().map(ToString::to_string).collect();
+        let summary = serde_json::json!({
+            "patient": token.patient(),
+            "profile": context.profile,
+            "scopes": scopes,
+        });
+        writeln!(out, "{summary}")?;
+    } else {
+        writeln!(
+            out,
+            "Logged in as patient {} (profile {}); granted scopes: {}",
+            token.patient().unwrap_or("(unknown)"),
+            context.profile,
+            join_scopes(token.scopes())
+        )?;
+    }
     out.flush()?;
     Ok(Exit::Success)
 }

@@ -1,6 +1,8 @@
 //! CSV of claim line items: one row per ExplanationOfBenefit `item`, with the claim's id, type,
-//! use (claim or prior authorization), service dates, product/service code, description and
-//! submitted/allowed/paid amounts.
+//! use (claim or prior authorization), service dates, product/service code (its system by short
+//! name: `HCPCS`, `NDC`...), description, submitted/allowed/paid amounts, what the beneficiary
+//! paid (deductible, coinsurance, patient pay), the provider and Part D prescriber NPIs, and the
+//! claim's totals on every row.
 //!
 //! Written once against [`ClaimView`], for the FHIR R4 claims of API v2/v3 and the STU3 claims
 //! of v1 alike. A claim without any line gets one row with an empty `line` and the claim's totals,
@@ -14,7 +16,7 @@ use bluebutton_fhir::{Decimal, Resource};
 use crate::error::CliError;
 
 /// The header row.
-pub(crate) const HEADER: [&str; 13] = [
+pub(crate) const HEADER: [&str; 22] = [
     "eob_id",
     "claim_id",
     "claim_type",
@@ -28,7 +30,21 @@ pub(crate) const HEADER: [&str; 13] = [
     "submitted",
     "allowed",
     "paid",
+    "deductible",
+    "coinsurance",
+    "patient_paid",
+    "provider_npi",
+    "provider_name",
+    "prescriber_npi",
+    "claim_submitted",
+    "claim_allowed",
+    "claim_paid",
 ];
+
+/// A code system by its short name (`HCPCS`, `NDC`, `ICD-10`...), else as given.
+fn system_name(system: &str) -> &str {
+    bluebutton_fhir::bluebutton::systems::short_name(system).unwrap_or(system)
+}
 
 /// Writes line-item rows; the header is written first.
 pub(crate) struct LineItemWriter<W: Write> {
@@ -97,9 +113,16 @@ impl<W: Write> LineItemWriter<W> {
         let claim_type = eob.claim_type().map(|t| t.as_str()).unwrap_or_default();
         let claim_use = eob.claim_use().code();
         let (claim_start, claim_end) = eob.billable_period_dates();
+        let totals = eob.totals();
+        let npis = eob.provider_npis();
+        let provider = npis.first().copied().unwrap_or_default();
+        let provider_name = eob.provider_name().unwrap_or_default();
+        let prescriber = eob.prescriber_npi().unwrap_or_default();
+        let claim_submitted = amount(totals.submitted.as_ref());
+        let claim_allowed = amount(totals.allowed.as_ref());
+        let claim_paid = amount(totals.paid.as_ref());
         let lines = eob.line_items();
         if lines.is_empty() {
-            let totals = eob.totals();
             let (start, end) = eob.service_dates();
             self.csv.write_record([
                 id,
@@ -112,9 +135,18 @@ impl<W: Write> LineItemWriter<W> {
                 "",
                 "",
                 "",
-                amount(totals.submitted.as_ref()),
-                amount(totals.allowed.as_ref()),
-                amount(totals.paid.as_ref()),
+                claim_submitted,
+                claim_allowed,
+                claim_paid,
+                "",
+                "",
+                "",
+                provider,
+                provider_name,
+                prescriber,
+                claim_submitted,
+                claim_allowed,
+                claim_paid,
             ])?;
             self.rows += 1;
             return Ok(1);
@@ -128,12 +160,24 @@ impl<W: Write> LineItemWriter<W> {
                 &line.sequence.map(|s| s.to_string()).unwrap_or_default(),
                 &date(line.service_start.or(claim_start)),
                 &date(line.service_end.or(claim_end)),
-                line.product.and_then(|p| p.system).unwrap_or_default(),
+                line.product
+                    .and_then(|p| p.system)
+                    .map(system_name)
+                    .unwrap_or_default(),
                 line.product.map(|p| p.code).unwrap_or_default(),
                 line.description.unwrap_or_default(),
                 amount(line.submitted),
                 amount(line.allowed),
                 amount(line.paid),
+                amount(line.deductible),
+                amount(line.coinsurance),
+                amount(line.patient_paid),
+                provider,
+                provider_name,
+                prescriber,
+                claim_submitted,
+                claim_allowed,
+                claim_paid,
             ])?;
         }
         let written = lines.len() as u64;
@@ -190,9 +234,9 @@ mod tests {
         let (text, rows) = rows_of(eob);
         assert_eq!(rows, 2);
         insta::assert_snapshot!(text, @r#"
-        eob_id,claim_id,claim_type,use,line,service_start,service_end,code_system,code,description,submitted,allowed,paid
-        carrier-1,C1,carrier,claim,1,2020-01-03,2020-01-03,https://bluebutton.cms.gov/resources/codesystem/hcpcs,99213,"Office visit, ""est""",120.50,80.00,64.10
-        carrier-1,C1,carrier,claim,2,2020-01-02,2020-01-05,,,Lab,,,
+        eob_id,claim_id,claim_type,use,line,service_start,service_end,code_system,code,description,submitted,allowed,paid,deductible,coinsurance,patient_paid,provider_npi,provider_name,prescriber_npi,claim_submitted,claim_allowed,claim_paid
+        carrier-1,C1,carrier,claim,1,2020-01-03,2020-01-03,HCPCS,99213,"Office visit, ""est""",120.50,80.00,64.10,,,,,,,120.50,80.00,64.10
+        carrier-1,C1,carrier,claim,2,2020-01-02,2020-01-05,,,Lab,,,,,,,,,,120.50,80.00,64.10
         "#);
     }
 
@@ -202,7 +246,11 @@ mod tests {
             r#"{"resourceType":"ExplanationOfBenefit","id":"x","payment":{"amount":{"value":7.5}}}"#,
         );
         assert_eq!(rows, 1);
-        assert_eq!(text.lines().nth(1), Some("x,,,claim,,,,,,,,,7.5"));
+        assert_eq!(
+            text.lines().nth(1),
+            Some("x,,,claim,,,,,,,,,7.5,,,,,,,,,7.5"),
+            "the claim's paid total, as a row amount and as the claim total"
+        );
     }
 
     #[test]
@@ -210,7 +258,10 @@ mod tests {
         let (text, _) = rows_of(
             r#"{"resourceType":"ExplanationOfBenefit","id":"pa","use":"preauthorization","item":[{"sequence":1}]}"#,
         );
-        assert_eq!(text.lines().nth(1), Some("pa,,,preauthorization,1,,,,,,,,"));
+        assert_eq!(
+            text.lines().nth(1),
+            Some("pa,,,preauthorization,1,,,,,,,,,,,,,,,,,")
+        );
     }
 
     #[test]
@@ -228,11 +279,43 @@ mod tests {
         assert_eq!(
             text.lines().nth(1),
             Some(
-                "pde-1,89,pde,claim,1,2015-05-12,2015-05-12,http://hl7.org/fhir/sid/ndc,000000000,Water,550.0,,126.99"
+                "pde-1,89,pde,claim,1,2015-05-12,2015-05-12,NDC,000000000,Water,550.0,,126.99,,,,,,,550.00,,126.99"
             )
         );
         let mut r4 = LineItemWriter::new(Vec::new(), FhirVersion::R4).unwrap();
         assert!(r4.write_json(eob).is_err(), "STU3 is not read as R4");
+    }
+
+    #[test]
+    fn part_d_rows_name_the_prescriber_the_drug_and_what_the_beneficiary_paid() {
+        let eob = r#"{"resourceType":"ExplanationOfBenefit","id":"pde-2",
+          "type":{"coding":[{"system":"https://bluebutton.cms.gov/resources/codesystem/eob-type","code":"PDE"}]},
+          "provider":{"identifier":{"system":"http://hl7.org/fhir/sid/us-npi","value":"1111111111"}},
+          "careTeam":[{"sequence":1,"provider":{"identifier":{"type":{"coding":[{"code":"NPI"}]},"value":"2222222222"}},
+            "role":{"coding":[{"system":"http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBClaimCareTeamRole","code":"prescribing"}]}}],
+          "item":[{"sequence":1,
+            "productOrService":{"coding":[{"system":"http://hl7.org/fhir/sid/ndc","code":"00093"},{"system":"http://hl7.org/fhir/sid/ndc","code":"00093","display":"Lisinopril 10 MG"}]},
+            "adjudication":[
+              {"category":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/adjudication","code":"benefit"}]},"amount":{"value":9.10}},
+              {"category":{"coding":[{"system":"http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBAdjudication","code":"coinsurance"},
+                                     {"system":"https://bluebutton.cms.gov/resources/codesystem/adjudication","code":"https://bluebutton.cms.gov/resources/variables/ptnt_pay_amt"}]},"amount":{"value":2.50}},
+              {"category":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/adjudication","code":"deductible"}]},"amount":{"value":1.00}}]}]}"#;
+        let (text, _) = rows_of(eob);
+        let mut reader = ::csv::Reader::from_reader(text.as_bytes());
+        let headers = reader.headers().unwrap().clone();
+        let row = reader.records().next().unwrap().unwrap();
+        let column = |name: &str| {
+            let at = headers.iter().position(|h| h == name).unwrap();
+            row[at].to_owned()
+        };
+        assert_eq!(column("code_system"), "NDC");
+        assert_eq!(column("description"), "Lisinopril 10 MG");
+        assert_eq!(column("provider_npi"), "1111111111");
+        assert_eq!(column("prescriber_npi"), "2222222222");
+        assert_eq!(column("deductible"), "1.00");
+        assert_eq!(column("coinsurance"), "2.50");
+        assert_eq!(column("patient_paid"), "2.50");
+        assert_eq!(column("claim_paid"), "9.10");
     }
 
     #[test]

@@ -92,6 +92,12 @@ pub struct LineItem<'a> {
     pub allowed: Option<&'a Decimal>,
     /// Paid amount.
     pub paid: Option<&'a Decimal>,
+    /// The beneficiary's deductible on this line.
+    pub deductible: Option<&'a Decimal>,
+    /// The beneficiary's coinsurance on this line.
+    pub coinsurance: Option<&'a Decimal>,
+    /// What the beneficiary paid (Part D patient pay, else the beneficiary payment).
+    pub patient_paid: Option<&'a Decimal>,
 }
 
 /// What an ExplanationOfBenefit is for (R4 `ExplanationOfBenefit.use`).
@@ -188,6 +194,14 @@ pub trait ClaimView {
 
     /// Every provider NPI named by the claim (billing provider, care team, contained resources), deduplicated.
     fn provider_npis(&self) -> Vec<&str>;
+
+    /// The billing provider's name: the contained Organization `provider` points to, else the
+    /// reference's `display`.
+    fn provider_name(&self) -> Option<&str>;
+
+    /// The prescriber's NPI (Part D): the care-team member with the role `prescribing`, else
+    /// on a Part D claim the first care-team member with an NPI.
+    fn prescriber_npi(&self) -> Option<&str>;
 }
 
 /// Adjudication categories `(system, code)` for each amount of a line, in order of preference.
@@ -195,6 +209,9 @@ struct Categories {
     submitted: &'static [(&'static str, &'static str)],
     allowed: &'static [(&'static str, &'static str)],
     paid: &'static [(&'static str, &'static str)],
+    deductible: &'static [(&'static str, &'static str)],
+    coinsurance: &'static [(&'static str, &'static str)],
+    patient_paid: &'static [(&'static str, &'static str)],
 }
 
 const R4_CATEGORIES: Categories = Categories {
@@ -206,6 +223,19 @@ const R4_CATEGORIES: Categories = Categories {
     paid: &[
         (HL7_ADJUDICATION, "benefit"),
         (C4BB_ADJUDICATION, "paidtoprovider"),
+    ],
+    deductible: &[(HL7_ADJUDICATION, "deductible")],
+    coinsurance: &[(C4BB_ADJUDICATION, "coinsurance")],
+    patient_paid: &[
+        (
+            ADJUDICATION,
+            "https://bluebutton.cms.gov/resources/variables/ptnt_pay_amt",
+        ),
+        (C4BB_ADJUDICATION, "paidbypatient"),
+        (
+            ADJUDICATION,
+            "https://bluebutton.cms.gov/resources/variables/line_bene_pmt_amt",
+        ),
     ],
 };
 
@@ -244,6 +274,44 @@ const STU3_CATEGORIES: Categories = Categories {
         (
             ADJUDICATION,
             "https://bluebutton.cms.gov/resources/variables/cvrd_d_plan_pd_amt",
+        ),
+    ],
+    deductible: &[
+        (
+            ADJUDICATION,
+            "https://bluebutton.cms.gov/resources/variables/line_bene_ptb_ddctbl_amt",
+        ),
+        (
+            ADJUDICATION,
+            "https://bluebutton.cms.gov/resources/variables/rev_cntr_cash_ddctbl_amt",
+        ),
+    ],
+    coinsurance: &[
+        (
+            ADJUDICATION,
+            "https://bluebutton.cms.gov/resources/variables/line_coinsrnc_amt",
+        ),
+        (
+            ADJUDICATION,
+            "https://bluebutton.cms.gov/resources/variables/rev_cntr_coinsrnc_wge_adjstd_c",
+        ),
+        (
+            ADJUDICATION,
+            "https://bluebutton.cms.gov/resources/variables/ptnt_pay_amt",
+        ),
+    ],
+    patient_paid: &[
+        (
+            ADJUDICATION,
+            "https://bluebutton.cms.gov/resources/variables/ptnt_pay_amt",
+        ),
+        (
+            ADJUDICATION,
+            "https://bluebutton.cms.gov/resources/variables/line_bene_pmt_amt",
+        ),
+        (
+            ADJUDICATION,
+            "https://bluebutton.cms.gov/resources/variables/rev_cntr_ptnt_rspnsblty_pmt",
         ),
     ],
 };
@@ -445,8 +513,11 @@ macro_rules! shared_claim_helpers {
                         code: c.code.as_deref()?,
                     })
                 }),
+                // The first coding's display, else any coding's (a drug's name may sit on a
+                // later coding than its code), else the concept's text.
                 description: coding
                     .and_then(|c| c.display.as_deref())
+                    .or_else(|| product.and_then(|p| p.coding.iter().find_map(|c| c.display.as_deref())))
                     .or_else(|| product.and_then(|p| p.text.as_deref())),
                 modifiers: item
                     .modifier
@@ -459,6 +530,9 @@ macro_rules! shared_claim_helpers {
                 submitted: amount_of(&item.adjudication, CATEGORIES.submitted),
                 allowed: amount_of(&item.adjudication, CATEGORIES.allowed),
                 paid: amount_of(&item.adjudication, CATEGORIES.paid),
+                deductible: amount_of(&item.adjudication, CATEGORIES.deductible),
+                coinsurance: amount_of(&item.adjudication, CATEGORIES.coinsurance),
+                patient_paid: amount_of(&item.adjudication, CATEGORIES.patient_paid),
             }
         }
 
@@ -514,6 +588,38 @@ macro_rules! shared_claim_view_methods {
 
         fn line_items(&self) -> Vec<LineItem<'_>> {
             line_items(self)
+        }
+
+        fn provider_name(&self) -> Option<&str> {
+            let reference = self.provider.as_ref()?;
+            let contained = reference
+                .reference
+                .as_deref()
+                .and_then(|r| r.strip_prefix('#'))
+                .and_then(|id| self.contained.iter().find(|r| r.id() == Some(id)));
+            let name = match contained {
+                Some(Resource::Organization(organization)) => organization.name.as_deref(),
+                _ => None,
+            };
+            name.or(reference.display.as_deref())
+        }
+
+        fn prescriber_npi(&self) -> Option<&str> {
+            let prescribing = self.care_team.iter().find(|m| {
+                m.role.as_ref().is_some_and(|r| {
+                    r.coding
+                        .iter()
+                        .any(|c| c.code.as_deref() == Some("prescribing"))
+                })
+            });
+            match prescribing {
+                Some(member) => reference_npi(member.provider.as_ref()),
+                None if claim_type(self) == Some(ClaimType::Pde) => self
+                    .care_team
+                    .iter()
+                    .find_map(|m| reference_npi(m.provider.as_ref())),
+                None => None,
+            }
         }
     };
 }
@@ -610,6 +716,34 @@ mod tests {
             assert_eq!(ClaimUse::from_code(Some(u.code())), u);
         }
         assert_eq!(ClaimUse::from_code(None), ClaimUse::Claim);
+    }
+
+    #[test]
+    fn stu3_claims_give_the_prescriber_and_the_beneficiary_share() {
+        let eob: crate::stu3::ExplanationOfBenefit = crate::from_json_str(
+            r#"{"resourceType":"ExplanationOfBenefit",
+              "type":{"coding":[{"system":"https://bluebutton.cms.gov/resources/codesystem/eob-type","code":"PDE"}]},
+              "careTeam":[{"sequence":1,"provider":{"identifier":{"system":"http://hl7.org/fhir/sid/us-npi","value":"3333333333"}}}],
+              "item":[{"sequence":1,"adjudication":[
+                {"category":{"coding":[{"system":"https://bluebutton.cms.gov/resources/codesystem/adjudication","code":"https://bluebutton.cms.gov/resources/variables/ptnt_pay_amt"}]},"amount":{"value":4.25}},
+                {"category":{"coding":[{"system":"https://bluebutton.cms.gov/resources/codesystem/adjudication","code":"https://bluebutton.cms.gov/resources/variables/line_bene_ptb_ddctbl_amt"}]},"amount":{"value":1.5}}]}]}"#,
+        )
+        .expect("parses");
+        assert_eq!(eob.prescriber_npi(), Some("3333333333"));
+        let lines = eob.line_items();
+        assert_eq!(lines[0].patient_paid.map(Decimal::as_str), Some("4.25"));
+        assert_eq!(lines[0].deductible.map(Decimal::as_str), Some("1.5"));
+        let carrier: crate::ExplanationOfBenefit = crate::from_json_str(
+            r#"{"resourceType":"ExplanationOfBenefit",
+              "careTeam":[{"sequence":1,"provider":{"identifier":{"system":"http://hl7.org/fhir/sid/us-npi","value":"4444444444"}},
+                "role":{"coding":[{"code":"performing"}]}}]}"#,
+        )
+        .expect("parses");
+        assert_eq!(
+            carrier.prescriber_npi(),
+            None,
+            "only Part D has a prescriber"
+        );
     }
 
     #[test]

@@ -47,9 +47,40 @@ pub fn variable_name(url: &str) -> Option<&str> {
     url.strip_prefix(VARIABLES).filter(|name| !name.is_empty())
 }
 
+/// The short name people use for a code system: `HCPCS`, `CPT`, `NDC`, `ICD-10-CM`,
+/// `ICD-10`, `ICD-9-CM`, `NPI`; `None` for a system without one.
+pub fn short_name(system: &str) -> Option<&'static str> {
+    let short = match system {
+        HCPCS => "HCPCS",
+        NDC => "NDC",
+        ICD_10_CM => "ICD-10-CM",
+        ICD_10 => "ICD-10",
+        ICD_9_CM => "ICD-9-CM",
+        NPI => "NPI",
+        "http://www.ama-assn.org/go/cpt" => "CPT",
+        "https://bluebutton.cms.gov/resources/codesystem/icd-10-pcs"
+        | "http://www.cms.gov/Medicare/Coding/ICD10" => "ICD-10-PCS",
+        other => match variable_name(other) {
+            Some("hcpcs_cd") => "HCPCS",
+            Some("prod_srvc_id") => "NDC",
+            _ => return None,
+        },
+    };
+    Some(short)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn code_systems_have_short_names() {
+        assert_eq!(short_name(HCPCS), Some("HCPCS"));
+        assert_eq!(short_name(NDC), Some("NDC"));
+        assert_eq!(short_name(ICD_10), Some("ICD-10"));
+        assert_eq!(short_name(&variable_url("hcpcs_cd")), Some("HCPCS"));
+        assert_eq!(short_name("https://example.org/codes"), None);
+    }
 
     #[test]
     fn variable_round_trip() {
