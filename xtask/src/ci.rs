@@ -1,4 +1,5 @@
-//! `cargo xtask ci`: the whole check that CI runs (formatting, lints, docs, tests).
+//! `cargo xtask ci`: the whole check that CI runs (formatting, lints, docs, the build without
+//! default features, packaging of the published crates, tests).
 
 use clap::Args;
 
@@ -10,6 +11,10 @@ pub(crate) struct CiArgs {
     /// Skip `cargo doc` (it is the slowest of the static checks).
     #[arg(long)]
     no_doc: bool,
+    /// Also build every published crate from its packaged `.crate` file (`cargo publish
+    /// --workspace --dry-run` with verification: minutes, as each crate is compiled again).
+    #[arg(long)]
+    publish_verify: bool,
 }
 
 /// Runs every CI step in order, stopping at the first failure.
@@ -57,6 +62,38 @@ pub(crate) fn run(args: &CiArgs) -> Result<(), StepFailed> {
             .env("RUSTDOCFLAGS", "-D warnings");
         run_step("cargo doc --workspace --no-deps", doc)?;
     }
+
+    let mut minimal = cargo();
+    minimal.args([
+        "check",
+        "-p",
+        "bluebutton",
+        "--no-default-features",
+        "--locked",
+    ]);
+    run_step(
+        "cargo check -p bluebutton --no-default-features (no SQLite)",
+        minimal,
+    )?;
+
+    // Packages every crate that is not `publish = false` as crates.io would receive it
+    // (metadata, README, licenses, files; it reads the registry index). Uncommitted changes
+    // are allowed: this checks the packages, not the git state.
+    let mut publish = cargo();
+    publish.args([
+        "publish",
+        "--workspace",
+        "--dry-run",
+        "--allow-dirty",
+        "--locked",
+    ]);
+    let publish_step = if args.publish_verify {
+        "cargo publish --workspace --dry-run"
+    } else {
+        publish.arg("--no-verify");
+        "cargo publish --workspace --dry-run --no-verify"
+    };
+    run_step(publish_step, publish)?;
 
     let mut test = cargo();
     test.args(["test", "--workspace", "--locked"]);
