@@ -201,13 +201,13 @@ pub use v3_filters::{ClaimOutcome, ClaimSource, Token};
 #[cfg(feature = "sqlite")]
 pub use bluebutton_auth::SqliteStore;
 pub use bluebutton_auth::{
-    AuthError, AuthRequest, AuthorizationToken, CallbackQuery, FileStore, Introspection, Issuer,
-    KeyFileProblem, Lang, MemoryStore, ReauthReason, RefreshStatus, Scope, ScopeAccess, ScopeNeed,
-    ScopeResource, SealProblem, TokenKey, TokenStore, UserInfo,
+    AuthError, AuthRequest, AuthorizationToken, CallbackQuery, CsrfToken, FileStore, Introspection,
+    Issuer, KeyFileProblem, Lang, MemoryStore, ReauthReason, RefreshStatus, Scope, ScopeAccess,
+    ScopeNeed, ScopeResource, SealProblem, TokenKey, TokenStore, UserInfo,
 };
 pub use bluebutton_config::{
-    ApiVersion, ClientSecret, Config, ConfigBuilder, ConfigError, Environment, RetrySettings,
-    Timeouts,
+    ApiVersion, ClientSecret, Config, ConfigBuilder, ConfigError, ConfigLoader, Environment,
+    RetrySettings, Timeouts,
 };
 pub use bluebutton_fhir::bluebutton::{
     BundleView, ClaimUse, ClaimView, CoveragePart, CoverageStatus, CoverageView, EobTotals,
