@@ -68,7 +68,7 @@ fn refused(need: ScopeNeed, operation: Operation, checked_by: ScopeCheck) -> Err
 /// );
 ///
 /// // Every claim, page after page; a refreshed token is saved in the store meanwhile.
-/// let mut claims = beneficiary.explanation_of_benefit().resources();
+/// let mut claims = beneficiary.explanation_of_benefit().resources::<ExplanationOfBenefit>();
 /// while let Some(eob) = claims.try_next().await? {
 ///     println!("{:?} {:?}", eob.claim_type(), eob.totals().paid);
 /// }
