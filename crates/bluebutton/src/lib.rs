@@ -98,7 +98,8 @@
 //! - `sqlite` (default): [`SqliteStore`], the token store shared between processes
 //!   (`rusqlite` with bundled SQLite). Turn default features off to build without SQLite
 //!   when tokens live elsewhere ([`MemoryStore`], [`FileStore`] or your own [`TokenStore`]).
-//! - `blocking`: [`blocking::BlueButton`], the synchronous client.
+//! - `blocking`: `bluebutton::blocking::BlueButton`, the synchronous client (same surface;
+//!   iterators instead of streams).
 //!
 //! # Example
 //!
