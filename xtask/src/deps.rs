@@ -1,6 +1,6 @@
 //! `cargo xtask deps`: the dependency policy, checked over `cargo metadata` (no extra tool).
 //!
-//! The policy: one `reqwest` major version in the normal (non-dev)
+//! The policy: one `reqwest` and one `sha2` major version in the normal (non-dev)
 //! dependency graph of the workspace's crates, and none of the banned crates (`backoff`,
 //! `instant`, `serde_yml`, `serde_yaml` proper; `yaml_serde` is the allowed YAML crate) anywhere
 //! in the resolved graph, dev-dependencies included. The RustSec advisory database is not
@@ -27,8 +27,9 @@ pub(crate) const BANNED: &[(&str, &str)] = &[
     ),
 ];
 
-/// Crates allowed at most one major version in the normal dependency graph.
-pub(crate) const SINGLE_MAJOR: &[&str] = &["reqwest"];
+/// Crates allowed at most one major version in the normal dependency graph: `reqwest`, and
+/// `sha2`, which the sandbox and tools keep on the major `oauth2` requires.
+pub(crate) const SINGLE_MAJOR: &[&str] = &["reqwest", "sha2"];
 
 const STEP: &str = "dependency policy (cargo metadata)";
 

@@ -31,7 +31,7 @@ enum Command {
     /// Run an end-to-end suite against a local sandbox (`official-sdk`: the official Python SDK; needs PyPI;
     /// `reliability`: faults, refresh storms, security checks and hostile input, with their figures).
     Suite(suite::SuiteArgs),
-    /// Check the dependency policy (one reqwest major, no banned crates) over `cargo metadata`.
+    /// Check the dependency policy (one reqwest and one sha2 major, no banned crates) over `cargo metadata`.
     Deps,
     /// Measure end to end, parse, concurrency, memory (and with --build, build cost) against the sandbox.
     Bench(bench::BenchArgs),

@@ -53,6 +53,7 @@
 //! # }
 //! ```
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod authorize;
 mod bearer;
@@ -90,9 +91,8 @@ pub use request::{AuthRequest, Lang};
 pub use scope::{
     Scope, ScopeAccess, ScopeNeed, ScopeResource, ScopeSet, join_scopes, parse_scopes,
 };
-pub use store::{
-    DEFAULT_BUSY_TIMEOUT, FileStore, MemoryStore, SqliteStore, TokenKey, TokenStore, TokenUpdate,
-    UpdateFn, WriteFaults,
-};
+#[cfg(feature = "sqlite")]
+pub use store::{DEFAULT_BUSY_TIMEOUT, SqliteStore};
+pub use store::{FileStore, MemoryStore, TokenKey, TokenStore, TokenUpdate, UpdateFn, WriteFaults};
 pub use token::{AuthorizationToken, RefreshStatus};
 pub use userinfo::UserInfo;

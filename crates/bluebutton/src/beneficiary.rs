@@ -47,6 +47,37 @@ fn refused(need: ScopeNeed, operation: Operation, checked_by: ScopeCheck) -> Err
 /// Results are read in the format the caller names ([`FromBody`]): typed FHIR R4
 /// ([`bluebutton_fhir`]) for API v2 and v3, or [`serde_json::Value`], [`crate::RawPage`] and
 /// [`Bytes`] for any version (v1 serves STU3).
+///
+/// ```no_run
+/// use bluebutton::prelude::*;
+/// use bluebutton::{AuthorizationToken, UserInfo};
+///
+/// # async fn run(bb: BlueButton, saved: &str) -> Result<(), Box<dyn std::error::Error>> {
+/// // A token your app saved earlier (the official Python SDK's `get_dict()` format).
+/// let token: AuthorizationToken = serde_json::from_str(saved)?;
+/// let beneficiary = bb.insert_token(token.patient().unwrap_or("me"), &token).await?;
+///
+/// let patients: Bundle = beneficiary.patient().first().await?;
+/// let coverage: Bundle = beneficiary.coverage().first().await?;
+/// let profile: UserInfo = beneficiary.userinfo().await?;
+/// println!(
+///     "{} patient, {} coverage, subject {}",
+///     patients.patients().count(),
+///     coverage.coverages().count(),
+///     profile.sub
+/// );
+///
+/// // Every claim, page after page; a refreshed token is saved in the store meanwhile.
+/// let mut claims = beneficiary.explanation_of_benefit().resources::<ExplanationOfBenefit>();
+/// while let Some(eob) = claims.try_next().await? {
+///     println!("{:?} {:?}", eob.claim_type(), eob.totals().paid);
+/// }
+/// let newest = beneficiary.token().await?; // save this one for next time
+/// # let _ = newest;
+/// // Disconnect: revokes the grant at the server and forgets the token.
+/// beneficiary.revoke().await?;
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct Beneficiary {
     pub(crate) shared: Arc<Shared>,

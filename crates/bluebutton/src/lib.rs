@@ -36,6 +36,71 @@
 //! - Feature `blocking`: `bluebutton::blocking::BlueButton`, the same surface for synchronous
 //!   code (a small internal runtime; iterators instead of streams).
 //!
+//! # Configuration
+//!
+//! [`BlueButton::from_default_config`] reads `./.bluebutton-config.json` (else `.yaml`, else
+//! `.yml`; the official SDKs' files, their snake_case or camelCase keys) with the `BLUEBUTTON_*`
+//! environment variables on top; [`Config::builder`] sets the same keys in code. The keys:
+//!
+//! | key | environment variable | default |
+//! |---|---|---|
+//! | `client_id`, `client_secret` | `BLUEBUTTON_CLIENT_ID`, `BLUEBUTTON_CLIENT_SECRET` | required |
+//! | `callback_url` | `BLUEBUTTON_CALLBACK_URL` | required |
+//! | `environment` (`SANDBOX`, `PRODUCTION`, `TEST`, `LOCAL`) | `BLUEBUTTON_ENVIRONMENT` | `SANDBOX` |
+//! | `base_url` (overrides the environment's) | `BLUEBUTTON_BASE_URL` | the environment's |
+//! | `version` (`1`, `2`, `3`) | `BLUEBUTTON_VERSION` | `2` |
+//! | `token_refresh_on_expire` | `BLUEBUTTON_TOKEN_REFRESH_ON_EXPIRE` | `true` |
+//! | `retry_settings.total`, `.backoff_factor`, `.status_forcelist`, `.jitter`, `.max_backoff`, `.max_retry_after` | `BLUEBUTTON_RETRY_*` | 3, 5 s, 500/502/503/504, off, 120 s, 120 s |
+//! | `timeouts.connect`, `timeouts.request` | `BLUEBUTTON_CONNECT_TIMEOUT`, `BLUEBUTTON_REQUEST_TIMEOUT` | 10 s, 60 s |
+//!
+//! [`bluebutton_config`] documents each key, its checks and [`ConfigKey::env_var`](bluebutton_config::ConfigKey::env_var)
+//! (the exact variable names); a [`ConfigError`] names the key and the file.
+//!
+//! # Trying it offline: the sandbox
+//!
+//! [`bluebutton-sandbox`](https://docs.rs/bluebutton-sandbox) is a local emulator of the
+//! API (OAuth 2.0 + PKCE, Patient, Coverage, ExplanationOfBenefit on v1, v2 and v3, synthetic
+//! beneficiaries, fault injection), for development and tests without an account. In a test,
+//! point a [`Config`] at it:
+//!
+//! ```
+//! use bluebutton::{BlueButton, Config};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let sandbox = bluebutton_sandbox::Sandbox::builder().start().await?;
+//! let config = Config::builder()
+//!     .client_id(sandbox.client_id())
+//!     .client_secret(sandbox.client_secret())
+//!     .callback_url(sandbox.redirect_uri().as_str())
+//!     .base_url(sandbox.base_url().as_str())
+//!     .build()?;
+//! let bb = BlueButton::new(config)?;
+//! let metadata: serde_json::Value = bb.metadata().await?;
+//! assert_eq!(metadata["resourceType"], "CapabilityStatement");
+//! # Ok(()) }
+//! ```
+//!
+//! From a shell, `bluebutton sandbox serve` (the `bluebutton-cli` crate) runs it and writes a
+//! `.bluebutton-config.json` pointing at it.
+//!
+//! # Tracing
+//!
+//! The crates log through [`tracing`]; install any subscriber (e.g. `tracing-subscriber`)
+//! to see them. Each HTTP call is an info span `bluebutton_request` (`method`, `path`,
+//! `status`, `attempts`, `replays`, `elapsed_ms`) with a debug span per `attempt`; retries
+//! are info events (`retrying`, with the reason and the wait), and refresh or token-store
+//! trouble are warnings. Paths are logged without their query, and secrets (client secret,
+//! tokens, codes, verifiers, `state`) are never logged.
+//!
+//! # Features
+//!
+//! - `sqlite` (default): [`SqliteStore`], the token store shared between processes
+//!   (`rusqlite` with bundled SQLite). Turn default features off to build without SQLite
+//!   when tokens live elsewhere ([`MemoryStore`], [`FileStore`] or your own [`TokenStore`]).
+//! - `blocking`: `bluebutton::blocking::BlueButton`, the synchronous client (same surface;
+//!   iterators instead of streams).
+//!
 //! # Example
 //!
 //! ```no_run
@@ -101,6 +166,7 @@
 //! | Config | JSON (Python also a dict or explicit YAML); `environment` required (Python); no env vars | JSON or YAML found by default, `BLUEBUTTON_*` env vars, the official key spellings accepted, typed errors naming the key and file |
 //! | Revoke, introspect | none | [`Beneficiary::revoke`], [`Beneficiary::introspect`] |
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod accept;
 mod beneficiary;
@@ -133,14 +199,16 @@ pub use search::{
 };
 pub use v3_filters::{ClaimOutcome, ClaimSource, Token};
 
+#[cfg(feature = "sqlite")]
+pub use bluebutton_auth::SqliteStore;
 pub use bluebutton_auth::{
-    AuthError, AuthRequest, AuthorizationToken, CallbackQuery, FileStore, Introspection, Issuer,
-    KeyFileProblem, Lang, MemoryStore, ReauthReason, RefreshStatus, Scope, ScopeAccess, ScopeNeed,
-    ScopeResource, SealProblem, SqliteStore, TokenKey, TokenStore, UserInfo,
+    AuthError, AuthRequest, AuthorizationToken, CallbackQuery, CsrfToken, FileStore, Introspection,
+    Issuer, KeyFileProblem, Lang, MemoryStore, ReauthReason, RefreshStatus, Scope, ScopeAccess,
+    ScopeNeed, ScopeResource, SealProblem, TokenKey, TokenStore, UserInfo,
 };
 pub use bluebutton_config::{
-    ApiVersion, ClientSecret, Config, ConfigBuilder, ConfigError, Environment, RetrySettings,
-    Timeouts,
+    ApiVersion, ClientSecret, Config, ConfigBuilder, ConfigError, ConfigLoader, Environment,
+    RetrySettings, Timeouts,
 };
 pub use bluebutton_fhir::bluebutton::{
     BundleView, ClaimUse, ClaimView, CoveragePart, CoverageStatus, CoverageView, EobTotals,
@@ -179,3 +247,7 @@ pub mod prelude {
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]
 struct ReadmeDoctests;
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct CrateReadmeDoctests;

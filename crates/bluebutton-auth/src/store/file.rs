@@ -50,6 +50,28 @@ type TokenMap = Records;
 /// dicts (keep it in an app-private directory). With [`FileStore::with_key`] each token is
 /// sealed (`{"<key>": "bbtk1.…"}`, see [`TokenKey`]): the file alone reveals none, and a
 /// record that was altered, moved to another key or left in clear text is refused.
+///
+/// ```
+/// use bluebutton_auth::{AuthorizationToken, FileStore, TokenKey, TokenStore};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let dir = tempfile::tempdir()?;
+/// // The key is kept apart from the token file (here a key file beside it, mode 0600).
+/// let key = TokenKey::load_or_create(dir.path().join("tokens.key"))?;
+/// let store = FileStore::new(dir.path().join("tokens.json")).with_key(key);
+/// let token: AuthorizationToken = serde_json::from_str(r#"{"access_token": "AT", "expires_in": 3600,
+///     "expires_at": "2030-01-01T00:00:00+00:00", "patient": "-20140000008325", "refresh_token": "RT",
+///     "scope": "patient/Patient.rs openid", "token_type": "Bearer"}"#)?;
+/// store.save("-20140000008325", &token).await?;
+///
+/// // The file holds the token sealed, never in clear text.
+/// let text = std::fs::read_to_string(store.path())?;
+/// assert!(text.contains("bbtk1.") && !text.contains("\"RT\""));
+/// let loaded = store.load("-20140000008325").await?.expect("saved above");
+/// assert_eq!(loaded.refresh_token().map(|t| t.secret().as_str()), Some("RT"));
+/// # Ok(()) }
+/// ```
 pub struct FileStore {
     path: Arc<PathBuf>,
     shared: Arc<PathLocks>,

@@ -12,6 +12,24 @@ use crate::locks::KeyedLocks;
 use crate::token::AuthorizationToken;
 
 /// Tokens kept in memory; lost when the process exits.
+///
+/// ```
+/// use bluebutton_auth::{AuthorizationToken, MemoryStore, TokenStore};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let store = MemoryStore::new();
+/// let token: AuthorizationToken = serde_json::from_str(r#"{"access_token": "AT", "expires_in": 3600,
+///     "expires_at": "2030-01-01T00:00:00+00:00", "patient": "-20140000008325", "refresh_token": "RT",
+///     "scope": "patient/Patient.rs openid", "token_type": "Bearer"}"#)?;
+/// store.save("-20140000008325", &token).await?;
+/// let loaded = store.load("-20140000008325").await?.expect("saved above");
+/// assert_eq!(loaded.access_token().secret(), "AT");
+/// assert_eq!(store.keys().await?, ["-20140000008325"]);
+/// store.remove("-20140000008325").await?;
+/// assert!(store.load("-20140000008325").await?.is_none());
+/// # Ok(()) }
+/// ```
 #[derive(Default)]
 pub struct MemoryStore {
     tokens: Mutex<HashMap<String, AuthorizationToken>>,

@@ -30,6 +30,7 @@ mod file_recovery;
 mod key_file;
 mod memory;
 mod seal;
+#[cfg(feature = "sqlite")]
 mod sqlite;
 
 use futures_util::future::BoxFuture;
@@ -38,6 +39,7 @@ pub use faults::WriteFaults;
 pub use file::FileStore;
 pub use memory::MemoryStore;
 pub use seal::TokenKey;
+#[cfg(feature = "sqlite")]
 pub use sqlite::{DEFAULT_BUSY_TIMEOUT, SqliteStore};
 
 use crate::error::AuthError;

@@ -184,6 +184,7 @@ pub(crate) enum Stored<'a> {
     Clear(&'a str),
 }
 
+#[cfg(feature = "sqlite")]
 impl<'a> Stored<'a> {
     /// Classifies a record stored as bare text (SQLite): sealed text or JSON.
     pub(crate) fn from_text(text: &'a str) -> Self {

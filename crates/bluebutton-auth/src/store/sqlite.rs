@@ -38,6 +38,28 @@ const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS bluebutton_tokens (
 /// thread. The database file is created with mode 0600 on Unix. Without a key it holds the
 /// tokens in clear text; with [`SqliteStore::with_key`] the `token` column holds each token
 /// sealed (`bbtk1.…`, see [`TokenKey`]), and clear-text or altered rows are refused.
+///
+/// ```
+/// use std::sync::Arc;
+/// use bluebutton_auth::{AuthorizationToken, SqliteStore, TokenKey, TokenStore};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let dir = tempfile::tempdir()?;
+/// let key = TokenKey::generate()?; // keep it apart from the database, e.g. in a secret store
+/// let path = dir.path().join("tokens.sqlite3");
+/// let store: Arc<dyn TokenStore> = Arc::new(SqliteStore::open(&path).await?.with_key(key.clone()));
+/// let token: AuthorizationToken = serde_json::from_str(r#"{"access_token": "AT", "expires_in": 3600,
+///     "expires_at": "2030-01-01T00:00:00+00:00", "patient": "-20140000008325", "refresh_token": "RT",
+///     "scope": "patient/Patient.rs openid", "token_type": "Bearer"}"#)?;
+/// store.save("-20140000008325", &token).await?;
+///
+/// // Another process (here: another store on the same file) reads it with the same key.
+/// let other = SqliteStore::open(&path).await?.with_key(key);
+/// let loaded = other.load("-20140000008325").await?.expect("saved by the first store");
+/// assert_eq!(loaded.access_token().secret(), "AT");
+/// # Ok(()) }
+/// ```
 pub struct SqliteStore {
     path: Arc<PathBuf>,
     busy_timeout: Duration,
