@@ -331,17 +331,22 @@ fn e2e(args: &BenchArgs, bins: &Bins) -> Result<Value, String> {
         if let Some(last) = runs.last() {
             row["last_report"] = last.report.clone();
         }
-        let report_median = |key: &str| {
-            let values: Vec<f64> = runs.iter().filter_map(|s| s.report[key].as_f64()).collect();
-            json!(median(&values))
+        let reported = |key: &str| -> Vec<f64> {
+            runs.iter().filter_map(|s| s.report[key].as_f64()).collect()
         };
-        match client {
-            Client::Python => {
-                row["flow_cpu_s"] = report_median("flow_cpu_s");
-                row["pages_cpu_s"] = report_median("pages_cpu_s");
-            }
-            Client::Cli => row["eob_cpu_s"] = report_median("eob_cpu_s"),
-            _ => {}
+        let fastest = |values: &[f64]| values.iter().copied().reduce(f64::min);
+        let (median_key, fastest_key, key) = match client {
+            Client::Python => ("pages_cpu_s", "pages_cpu_min_s", Some("pages_cpu_s")),
+            Client::Cli => ("eob_cpu_s", "eob_cpu_min_s", Some("eob_cpu_s")),
+            _ => ("", "", None),
+        };
+        if let Some(key) = key {
+            let values = reported(key);
+            row[median_key] = json!(median(&values));
+            row[fastest_key] = json!(fastest(&values));
+        }
+        if client == Client::Python {
+            row["flow_cpu_s"] = json!(median(&reported("flow_cpu_s")));
         }
         rows.insert(client.key().to_owned(), row);
     }
