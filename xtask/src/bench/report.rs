@@ -1,4 +1,4 @@
-//! The results as Markdown tables, and each goal of issue #10 with its figure and verdict.
+//! The results as Markdown tables, and each benchmark goal with its figure and verdict.
 
 use serde_json::{Value, json};
 
@@ -57,7 +57,7 @@ fn goal(
     })
 }
 
-/// The goals of issue #10, evaluated on `results`.
+/// The benchmark goals, evaluated on `results`.
 pub(crate) fn goals(results: &Value) -> Value {
     let clients = &results["e2e"]["clients"];
     let cpu = |c: &str| num(&clients[c]["cpu_s"]);
