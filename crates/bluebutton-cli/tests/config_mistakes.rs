@@ -49,6 +49,32 @@ fn a_misspelled_key_is_named_with_its_suggestion() {
 }
 
 #[test]
+fn a_file_with_a_bad_value_still_names_its_misspelled_keys() {
+    let env = Env::start();
+    let config = config_file(
+        &env,
+        "bad-value.json",
+        serde_json::json!({
+            "client_id": env.sandbox.client_id(),
+            "client_secert": env.sandbox.client_secret(),
+            "callback_url": env.callback_url,
+            "environment": "LOCAL",
+            "version": 9,
+        }),
+    );
+    let outcome = env.run_with_config(&config, &["patient"]).expect_code(2);
+    assert!(outcome.stderr.contains("version"), "{}", outcome.stderr);
+    assert!(
+        outcome
+            .stderr
+            .contains("unknown key `client_secert` (did you mean `client_secret`?)"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(!outcome.stderr.contains(env.sandbox.client_secret()));
+}
+
+#[test]
 fn config_show_on_a_broken_config_prints_what_resolved_then_the_errors() {
     let env = Env::start();
     let config = config_file(

@@ -134,6 +134,16 @@ pub enum ConfigError {
         second: Option<TextPosition>,
     },
 
+    /// A config file or value could not be read, and it also holds keys that name no setting
+    /// (listed with their closest known key: a typo there is often the cause).
+    #[error("{error}{}", unknown_keys_text(.unknown_keys))]
+    WithUnknownKeys {
+        /// Why it could not be read.
+        error: Box<ConfigError>,
+        /// Its keys that name no setting, as written (`group.key` inside a group).
+        unknown_keys: Vec<String>,
+    },
+
     /// The document is not a mapping of settings (e.g. a list or a bare string).
     #[error("{origin}: the settings must be a mapping of keys to values, found {found}")]
     NotAMapping {

@@ -161,12 +161,51 @@ fn drop_nulls_and_refuse_both(
 
 /// Reads a parsed document (the top level must be a mapping) into a validated layer.
 pub(crate) fn layer_from_value(value: Value, origin: &ValueSource) -> Result<Layer, ConfigError> {
-    let Value::Object(mut map) = value else {
+    let Value::Object(map) = value else {
         return Err(ConfigError::NotAMapping {
             origin: origin.clone(),
             found: kind_of(&value),
         });
     };
+    // A document that cannot be read still names its unknown keys: a typo is often the cause.
+    let unknown_keys = unknown_keys_of(&map);
+    read_mapping(map, origin).map_err(|error| {
+        if unknown_keys.is_empty() {
+            error
+        } else {
+            ConfigError::WithUnknownKeys {
+                error: Box::new(error),
+                unknown_keys,
+            }
+        }
+    })
+}
+
+/// The keys of `map` that name no setting, as written (a group's own keys as `group.key`).
+fn unknown_keys_of(map: &Map<String, Value>) -> Vec<String> {
+    let named = |keys: Spellings, key: &str| {
+        keys.iter()
+            .any(|(snake, camel)| *snake == key || *camel == key)
+    };
+    let mut unknown = Vec::new();
+    for (key, value) in map {
+        match GROUPS.iter().find(|g| g.snake == key || g.camel == key) {
+            Some(group) => {
+                if let Value::Object(inner) = value {
+                    let stray = inner.keys().filter(|k| !named(group.keys, k));
+                    unknown.extend(stray.map(|k| format!("{key}.{k}")));
+                }
+            }
+            None if !named(TOP, key) => unknown.push(key.clone()),
+            None => {}
+        }
+    }
+    unknown.sort();
+    unknown
+}
+
+/// [`layer_from_value`] of a mapping.
+fn read_mapping(mut map: Map<String, Value>, origin: &ValueSource) -> Result<Layer, ConfigError> {
     drop_nulls_and_refuse_both(&mut map, "", TOP, origin)?;
     let mut written = BTreeMap::new();
     for group in GROUPS {
@@ -277,6 +316,35 @@ mod tests {
         assert_eq!(
             l.unknown_keys,
             ["extra", "retrySettings.totl", "timeouts.idle"]
+        );
+    }
+
+    #[test]
+    fn a_document_that_cannot_be_read_still_names_its_unknown_keys() {
+        let err = layer_from_value(
+            json!({"version": 9, "client_secert": "x", "retry_settings": {"totl": 1, "total": 2}}),
+            &ValueSource::Value,
+        )
+        .unwrap_err();
+        let ConfigError::WithUnknownKeys {
+            error,
+            unknown_keys,
+        } = &err
+        else {
+            panic!("{err:?}")
+        };
+        assert_eq!(unknown_keys, &["client_secert", "retry_settings.totl"]);
+        assert!(err.to_string().starts_with(&error.to_string()), "{err}");
+        assert!(
+            err.to_string()
+                .contains("`client_secert` (did you mean `client_secret`?)"),
+            "{err}"
+        );
+        // Without unknown keys the error is the plain one.
+        let plain = layer_from_value(json!({"version": 9}), &ValueSource::Value).unwrap_err();
+        assert!(
+            !matches!(plain, ConfigError::WithUnknownKeys { .. }),
+            "{plain:?}"
         );
     }
 
