@@ -27,20 +27,19 @@ pub(crate) fn accept_for(operation: Operation, url: &Url) -> &'static str {
 /// True for the paths outside the FHIR resource endpoints: `connect/…` (userinfo and
 /// openid-configuration), `o/…` (OAuth), `fhir/metadata` and any `.well-known` document.
 fn serves_only_json(path: &str) -> bool {
-    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let after_version = match segments.iter().position(|s| is_version(s)) {
-        Some(at) => &segments[at + 1..],
-        None => &segments[..],
-    };
-    match after_version {
-        ["connect", ..] | ["o", ..] => true,
-        ["fhir", "metadata"] => true,
-        rest => rest.contains(&".well-known"),
+    // The path after the version segment (`/v1/`..`/v3/`), or the whole path without one.
+    let after_version = path
+        .match_indices("/v")
+        .find_map(|(at, _)| {
+            let rest = &path[at + 2..];
+            (rest.starts_with(['1', '2', '3']) && rest[1..].starts_with('/')).then(|| &rest[1..])
+        })
+        .unwrap_or(path);
+    let mut segments = after_version.split('/').filter(|s| !s.is_empty());
+    match (segments.next(), segments.next()) {
+        (Some("connect" | "o"), _) | (Some("fhir"), Some("metadata")) => true,
+        _ => after_version.contains("/.well-known"),
     }
-}
-
-fn is_version(segment: &str) -> bool {
-    matches!(segment, "v1" | "v2" | "v3")
 }
 
 #[cfg(test)]
@@ -98,6 +97,7 @@ mod tests {
             "https://h/v2/fhir/.well-known/smart-configuration",
             "https://h/v2/fhir/metadata",
             "https://h/v2/o/introspect/",
+            "https://h/various/v2/connect/userinfo",
         ] {
             assert_eq!(accept(Operation::Custom, path), JSON_ACCEPT, "{path}");
         }

@@ -118,48 +118,42 @@ impl<W: Write> LineItemWriter<W> {
         let provider = npis.first().copied().unwrap_or_default();
         let provider_name = eob.provider_name().unwrap_or_default();
         let prescriber = eob.prescriber_npi().unwrap_or_default();
-        let claim_submitted = amount(totals.submitted.as_ref());
-        let claim_allowed = amount(totals.allowed.as_ref());
-        let claim_paid = amount(totals.paid.as_ref());
+        // The claim-level columns that end every row.
+        let claim = [
+            provider,
+            provider_name,
+            prescriber,
+            amount(totals.submitted.as_ref()),
+            amount(totals.allowed.as_ref()),
+            amount(totals.paid.as_ref()),
+        ];
         let lines = eob.line_items();
         if lines.is_empty() {
+            // One row for the whole claim: its dates and totals, no line.
             let (start, end) = eob.service_dates();
-            self.csv.write_record([
-                id,
-                claim_id,
-                claim_type,
-                claim_use,
-                "",
-                &date(start),
-                &date(end),
-                "",
-                "",
-                "",
-                claim_submitted,
-                claim_allowed,
-                claim_paid,
-                "",
-                "",
-                "",
-                provider,
-                provider_name,
-                prescriber,
-                claim_submitted,
-                claim_allowed,
-                claim_paid,
-            ])?;
+            let (start, end) = (date(start), date(end));
+            let row = [
+                id, claim_id, claim_type, claim_use, "", &start, &end, "", "", "", claim[3],
+                claim[4], claim[5], "", "", "",
+            ];
+            self.csv.write_record(row.iter().chain(&claim))?;
             self.rows += 1;
             return Ok(1);
         }
         for line in &lines {
-            self.csv.write_record([
+            let sequence = line.sequence.map(|s| s.to_string()).unwrap_or_default();
+            let (start, end) = (
+                date(line.service_start.or(claim_start)),
+                date(line.service_end.or(claim_end)),
+            );
+            let row = [
                 id,
                 claim_id,
                 claim_type,
                 claim_use,
-                &line.sequence.map(|s| s.to_string()).unwrap_or_default(),
-                &date(line.service_start.or(claim_start)),
-                &date(line.service_end.or(claim_end)),
+                &sequence,
+                &start,
+                &end,
                 line.product
                     .and_then(|p| p.system)
                     .map(system_name)
@@ -172,13 +166,8 @@ impl<W: Write> LineItemWriter<W> {
                 amount(line.deductible),
                 amount(line.coinsurance),
                 amount(line.patient_paid),
-                provider,
-                provider_name,
-                prescriber,
-                claim_submitted,
-                claim_allowed,
-                claim_paid,
-            ])?;
+            ];
+            self.csv.write_record(row.iter().chain(&claim))?;
         }
         let written = lines.len() as u64;
         self.rows += written;
