@@ -12,7 +12,8 @@
 //!   ([`DEFAULT_MAX_RESPONSE_BYTES`], 64 MiB) enforced while reading.
 //! - Headers built per request (`User-Agent: bluebutton-rs/<version>`, `X-BLUEBUTTON-SDK: rust`,
 //!   `X-BLUEBUTTON-SDK-VERSION`, `Accept: application/fhir+json` unless the request sets
-//!   [`JSON_ACCEPT`] for an endpoint that serves only JSON); nothing is shared between requests, so one user's token cannot travel with another's request.
+//!   [`JSON_ACCEPT`] for an endpoint that serves only JSON); nothing is shared between requests,
+//!   so one user's token cannot travel with another's request.
 //! - Origin pinning: a request carrying credentials only goes to the base URL's origin, and a URL
 //!   with an `access_token` query parameter is refused, before anything is sent.
 //! - Typed errors ([`TransportError`]) with the parsed error body ([`ErrorBody`]) and
